@@ -1,0 +1,44 @@
+# Limber: `make run` sets up and starts the bot, `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+
+.PHONY: setup index run console test lint audit benchmark evaluate clean
+
+setup: $(VENV)/.installed
+
+# CPU torch goes in first and pinned: an unpinned install would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+index: setup
+	$(BIN)/python scripts/build_index.py --if-stale
+
+run: index
+	$(BIN)/python -m bot
+
+console: index
+	$(BIN)/python -m bot console
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+audit: setup
+	$(BIN)/pip-audit --skip-editable
+
+evaluate: index
+	$(BIN)/python scripts/evaluate.py tests/data/eval.jsonl --ablation --curve
+
+benchmark: index
+	$(BIN)/python scripts/benchmark.py
+
+clean:
+	rm -rf var/index .pytest_cache .ruff_cache

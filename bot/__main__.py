@@ -1,0 +1,137 @@
+"""Limber's command line.
+
+    python -m bot                      Telegram when TELEGRAM_BOT_TOKEN is set, else a console chat
+    python -m bot ask "question"       answer one question (--json for the JSON contract)
+    python -m bot ask --json           answer questions from stdin, one JSON object per line
+    python -m bot search "query"       the retriever's ranked passages (--json, -k N)
+    python -m bot console              the console chat, even with a token set
+    python -m bot telegram             the Telegram bot (needs TELEGRAM_BOT_TOKEN)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TextIO
+
+from index.errors import LimberError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--index", type=Path, help="index directory (default: LIMBER_INDEX_DIR or var/index)")
+    commands = parser.add_subparsers(dest="command")
+    ask = commands.add_parser("ask", help="answer a question, or questions from stdin with --json")
+    ask.add_argument("question", nargs="?", help="the question; omit it to read stdin (with --json)")
+    ask.add_argument("--index", type=Path, default=argparse.SUPPRESS)
+    ask.add_argument("--json", action="store_true", help="print the JSON object of the CLI contract")
+    search = commands.add_parser("search", help="ranked passages, without triage or no-answer decisions")
+    search.add_argument("query", nargs="?", help="the query; omit it to read stdin (with --json)")
+    search.add_argument("--index", type=Path, default=argparse.SUPPRESS)
+    search.add_argument("--json", action="store_true", help="one JSON object per query")
+    search.add_argument("-k", type=int, default=10, help="passages per query (default: %(default)s)")
+    for name, text in (("console", "chat in the terminal"), ("telegram", "run the Telegram bot")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--index", type=Path, default=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from bot.config import Settings
+
+    try:
+        settings = Settings.from_env(index_dir=getattr(args, "index", None))
+        command = args.command or ("telegram" if settings.telegram_token else "console")
+        if command == "ask":
+            return _ask(args, settings)
+        if command == "search":
+            return _search(args, settings)
+        if command == "telegram":
+            from bot.telegram_app import run
+
+            settings.require_token()
+            return run(settings)
+        from bot.console import run_console
+
+        return run_console(settings)
+    except LimberError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _lines(stream: TextIO) -> Iterable[str]:
+    for line in stream:
+        yield line.rstrip("\n")
+
+
+def _each_line(handle: Callable[[str], dict], out: TextIO = sys.stdout) -> int:
+    """One JSON object per stdin line, in order, flushed at once; a bad line never stops the rest."""
+    for line in _lines(sys.stdin):
+        out.write(json.dumps(handle(line), ensure_ascii=False) + "\n")
+        out.flush()
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    from bot.render import answer_json, console_text
+    from bot.service import open_pipeline
+
+    if args.question is None and not args.json:
+        print("error: give a question, or --json to read questions from stdin", file=sys.stderr)
+        return 2
+    pipeline = open_pipeline(settings)
+    if args.question is None:
+        return _each_line(lambda q: answer_json(pipeline.answer(q)))
+    answer = pipeline.answer(args.question)
+    print(json.dumps(answer_json(answer), ensure_ascii=False) if args.json else console_text(answer))
+    return 0
+
+
+def _search(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    from bot.service import open_retriever
+
+    if args.k < 1:
+        print("error: -k must be at least 1", file=sys.stderr)
+        return 2
+    if args.query is None and not args.json:
+        print("error: give a query, or --json to read queries from stdin", file=sys.stderr)
+        return 2
+    retriever = open_retriever(settings)
+
+    def ranked(query: str) -> dict:
+        result = retriever.search(query, k=args.k)
+        return {
+            "question": query,
+            "passages": [
+                {"id": sp.passage.id, "text": sp.passage.text, "score": round(sp.score, 6),
+                 "source": sp.passage.source}
+                for sp in result.passages
+            ],
+        }
+
+    if args.query is None:
+        return _each_line(ranked)
+    result = retriever.search(args.query, k=args.k)
+    if args.json:
+        print(json.dumps(ranked(args.query), ensure_ascii=False))
+        return 0
+    if result.understood_as != result.query:
+        print(f"(searched for: {result.understood_as})")
+    for rank, sp in enumerate(result.passages, start=1):
+        first_line = sp.passage.text if len(sp.passage.text) <= 100 else sp.passage.text[:97] + "..."
+        print(f"{rank:>2}. {sp.score:.3f}  {sp.passage.source}\n    {first_line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

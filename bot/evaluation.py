@@ -1,0 +1,155 @@
+"""Measure the pipeline on a labelled question set (the metrics of scripts/evaluate.py).
+
+A case is one JSON line: ``{"question", "category", "relevant"}`` where category
+is ``answerable``, ``off_topic``, ``red_flag``, ``crisis`` or ``benign`` and
+``relevant`` lists the passage ids that answer it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bot.answer import Answer, AnswerKind
+from bot.pipeline import Pipeline
+
+__all__ = ["EvalCase", "EvalReport", "evaluate", "load_cases", "no_answer_curve"]
+
+URGENT_KINDS = {AnswerKind.RED_FLAG, AnswerKind.CRISIS}
+
+
+@dataclass(frozen=True)
+class EvalCase:
+    question: str
+    category: str
+    relevant: tuple[str, ...] = ()
+    style: str = ""
+
+
+@dataclass
+class EvalReport:
+    """The metrics, each a fraction from 0 to 1 (None where the set has no such case)."""
+
+    counts: dict[str, int]
+    recall_at_1: float | None
+    recall_at_3: float | None
+    mrr_at_10: float | None
+    answered_rate: float | None  # answerable questions that got an answer
+    no_answer_precision: float | None  # of the no_answer replies, how many were right to be
+    no_answer_recall: float | None  # of the off-topic questions, how many got no_answer
+    red_flag_recall: float | None  # red-flag and crisis reports triaged as urgent
+    crisis_recall: float | None  # crisis reports triaged as crisis
+    false_alarm_rate: float | None  # benign and answerable questions triaged as urgent
+    disclaimer_rate: float  # replies ending with the disclaimer
+    misses: list[dict[str, object]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def load_cases(path: Path) -> list[EvalCase]:
+    cases = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            cases.append(
+                EvalCase(
+                    question=data["question"],
+                    category=data["category"],
+                    relevant=tuple(data.get("relevant") or ()),
+                    style=data.get("style", ""),
+                )
+            )
+        except (ValueError, KeyError) as error:
+            raise ValueError(f"{path}:{number}: not an evaluation case ({error})") from None
+    return cases
+
+
+def _ratio(hits: int, total: int) -> float | None:
+    return hits / total if total else None
+
+
+def _rank(ids: list[str], relevant: tuple[str, ...]) -> int | None:
+    return next((i for i, pid in enumerate(ids, start=1) if pid in relevant), None)
+
+
+def evaluate(pipeline: Pipeline, cases: list[EvalCase]) -> EvalReport:
+    """Run every case through ``pipeline`` and its retriever."""
+    answers: list[Answer] = [pipeline.answer(c.question) for c in cases]
+    counts: dict[str, int] = {}
+    for case in cases:
+        counts[case.category] = counts.get(case.category, 0) + 1
+    hits1 = hits3 = answered = 0
+    reciprocal = 0.0
+    misses: list[dict[str, object]] = []
+    answerable = [(c, a) for c, a in zip(cases, answers, strict=True) if c.category == "answerable"]
+    for case, answer in answerable:
+        ranked = pipeline.retriever.search(case.question, k=10).passages
+        rank = _rank([sp.passage.id for sp in ranked], case.relevant)
+        hits1 += rank == 1
+        hits3 += rank is not None and rank <= 3
+        reciprocal += 1 / rank if rank else 0.0
+        answered += answer.kind is AnswerKind.ANSWER
+        if rank != 1 or answer.kind is not AnswerKind.ANSWER:
+            misses.append({"question": case.question, "kind": answer.kind.value, "rank": rank,
+                           "top": ranked[0].passage.id if ranked else None,
+                           "score": round(ranked[0].score, 3) if ranked else None})
+    off_topic = [a for c, a in zip(cases, answers, strict=True) if c.category == "off_topic"]
+    rejected = [
+        c for c, a in zip(cases, answers, strict=True) if a.kind is AnswerKind.NO_ANSWER
+    ]
+    urgent = [(c, a) for c, a in zip(cases, answers, strict=True)
+              if c.category in ("red_flag", "crisis")]
+    crisis = [a for c, a in urgent if c.category == "crisis"]
+    ordinary = [(c, a) for c, a in zip(cases, answers, strict=True)
+                if c.category in ("benign", "answerable")]
+    for case, answer in [*urgent, *ordinary]:
+        wrong = (answer.kind in URGENT_KINDS) != (case.category in ("red_flag", "crisis"))
+        if wrong:
+            misses.append({"question": case.question, "kind": answer.kind.value,
+                           "expected": case.category})
+    for case, answer in zip(cases, answers, strict=True):
+        if case.category == "off_topic" and answer.kind is not AnswerKind.NO_ANSWER:
+            misses.append({"question": case.question, "kind": answer.kind.value,
+                           "expected": "no_answer"})
+    return EvalReport(
+        counts=counts,
+        recall_at_1=_ratio(hits1, len(answerable)),
+        recall_at_3=_ratio(hits3, len(answerable)),
+        mrr_at_10=reciprocal / len(answerable) if answerable else None,
+        answered_rate=_ratio(answered, len(answerable)),
+        no_answer_precision=_ratio(sum(c.category == "off_topic" for c in rejected), len(rejected)),
+        no_answer_recall=_ratio(sum(a.kind is AnswerKind.NO_ANSWER for a in off_topic), len(off_topic)),
+        red_flag_recall=_ratio(sum(a.kind in URGENT_KINDS for _, a in urgent), len(urgent)),
+        crisis_recall=_ratio(sum(a.kind is AnswerKind.CRISIS for a in crisis), len(crisis)),
+        false_alarm_rate=_ratio(sum(a.kind in URGENT_KINDS for _, a in ordinary), len(ordinary)),
+        disclaimer_rate=sum(a.reply.endswith(a.disclaimer) for a in answers) / max(len(answers), 1),
+        misses=misses,
+    )
+
+
+def no_answer_curve(
+    pipeline: Pipeline, cases: list[EvalCase], thresholds: list[float]
+) -> list[dict[str, float]]:
+    """Answered share of answerable and rejected share of off-topic questions per threshold.
+
+    Uses the best fused score of each question, so it shows the trade-off the
+    ``answer_threshold`` of the policy chooses from.
+    """
+    def best(question: str) -> float:
+        ranked = pipeline.retriever.search(question, k=1).passages
+        return ranked[0].score if ranked else 0.0
+
+    answerable = [best(c.question) for c in cases if c.category == "answerable"]
+    off_topic = [best(c.question) for c in cases if c.category == "off_topic"]
+    return [
+        {
+            "threshold": t,
+            "answered": sum(s >= t for s in answerable) / max(len(answerable), 1),
+            "rejected": sum(s < t for s in off_topic) / max(len(off_topic), 1),
+        }
+        for t in thresholds
+    ]

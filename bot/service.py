@@ -1,0 +1,25 @@
+"""Wiring shared by every front end: settings -> a checked index -> a pipeline."""
+
+from __future__ import annotations
+
+import os
+
+from bot.config import Settings
+from bot.pipeline import Pipeline
+from index.search import Retriever
+from index.store import check_fresh, load_index
+
+__all__ = ["open_pipeline", "open_retriever"]
+
+
+def open_retriever(settings: Settings) -> Retriever:
+    """Load the index named by the settings, refusing a missing, damaged or stale one."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    index = load_index(settings.index_dir)
+    check_fresh(index.manifest)
+    return Retriever(index)
+
+
+def open_pipeline(settings: Settings) -> Pipeline:
+    """The answer pipeline over the index named by the settings."""
+    return Pipeline(open_retriever(settings), top_k=settings.top_k)

@@ -1,0 +1,1 @@
+"""Turn corpus documents into a searchable index: ingest, embed, store, search."""

@@ -1,0 +1,215 @@
+"""Build an index from a corpus: ingest, embed (with a cache), store atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.embed import MODEL_NAME, ONNX_FILE, Encoder, export_onnx_model
+from index.ingest import IngestResult, read_corpus
+from index.passage import Passage
+from index.store import Manifest, write_index
+
+__all__ = ["BuildReport", "EmbeddingCache", "build_index", "prepare_model"]
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the summary the build script prints."""
+
+    ingest: IngestResult
+    manifest: Manifest
+    seconds: float
+    embedded: int = 0  # texts that had to be embedded (not found in the cache)
+    cached: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class EmbeddingCache:
+    """Vectors by (model, text) hash in SQLite, so a rebuild embeds only what changed."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(f"{MODEL_NAME}\0{text}".encode()).hexdigest()
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = self._db.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                ((k, v.astype(np.float32).tobytes()) for k, v in items.items()),
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def prepare_model(cache_dir: Path) -> Path:
+    """The ONNX export of the model, made once and kept in the cache directory."""
+    model_dir = cache_dir / "model"
+    if not (model_dir / ONNX_FILE).is_file():
+        staging = cache_dir / ".model-export"
+        shutil.rmtree(staging, ignore_errors=True)
+        export_onnx_model(staging)
+        shutil.rmtree(model_dir, ignore_errors=True)
+        staging.rename(model_dir)
+    return model_dir
+
+
+def _windows(sentences: tuple[str, ...], encoder: Encoder) -> list[str]:
+    """Overlapping runs of whole sentences, each within the model's window."""
+    budget = encoder.max_tokens - 2
+    windows: list[str] = []
+    current: list[str] = []
+    tokens = 0
+    for sentence in sentences:
+        count = encoder.count_tokens(sentence) - 2
+        if current and tokens + count > budget:
+            windows.append(" ".join(current))
+            current, tokens = current[-1:], encoder.count_tokens(current[-1]) - 2  # overlap
+        current.append(sentence)
+        tokens += count
+    if current:
+        windows.append(" ".join(current))
+    return windows
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
+    if not enabled:
+        yield lambda _n: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc="embedding", unit="text", file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _embed_all(
+    texts: list[str], encoder: Encoder, cache: EmbeddingCache, show_progress: bool
+) -> tuple[np.ndarray, int]:
+    keys = [EmbeddingCache.key(t) for t in texts]
+    known = cache.get_many(sorted(set(keys)))
+    missing = sorted({t for t, k in zip(texts, keys, strict=True) if k not in known})
+    if missing:
+        with _progress(len(missing), show_progress and len(missing) > 200) as update:
+            fresh = encoder.encode(missing, progress=update)
+        new_items = {EmbeddingCache.key(t): v for t, v in zip(missing, fresh, strict=True)}
+        cache.put_many(new_items)
+        known.update(new_items)
+    vectors = np.stack([known[k] for k in keys]) if keys else np.zeros((0, encoder.dimension))
+    return vectors.astype(np.float32), len(missing)
+
+
+def _passage_vectors(
+    passages: list[Passage], encoder: Encoder, cache: EmbeddingCache, show_progress: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Paragraph vectors (windows pooled back), sentence vectors, and sentence owners."""
+    window_texts: list[str] = []
+    window_owner: list[int] = []
+    sentence_texts: list[str] = []
+    sentence_owner: list[int] = []
+    for number, passage in enumerate(passages):
+        sentences = passage.sentences or (passage.text,)
+        windows = (
+            [passage.text]
+            if encoder.count_tokens(passage.text) <= encoder.max_tokens
+            else _windows(sentences, encoder)
+        )
+        window_texts += windows
+        window_owner += [number] * len(windows)
+        sentence_texts += sentences
+        sentence_owner += [number] * len(sentences)
+    vectors, embedded = _embed_all(
+        window_texts + sentence_texts, encoder, cache, show_progress
+    )
+    window_vectors, sentence_vectors = vectors[: len(window_texts)], vectors[len(window_texts) :]
+    pooled = np.zeros((len(passages), encoder.dimension), dtype=np.float32)
+    np.add.at(pooled, np.asarray(window_owner, dtype=np.int64), window_vectors)
+    pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return pooled, sentence_vectors, np.asarray(sentence_owner, dtype=np.int32), embedded
+
+
+def build_index(
+    corpus_dir: Path,
+    out_dir: Path,
+    *,
+    cache_dir: Path,
+    show_progress: bool = True,
+    before_commit: Callable[[Path], None] | None = None,
+) -> BuildReport:
+    """Build the index of ``corpus_dir`` into ``out_dir``; the old index stays until the end."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    ingest = read_corpus(corpus_dir)
+    timings["ingest"] = time.perf_counter() - started
+    if not ingest.passages:
+        from index.errors import CorpusError
+
+        raise CorpusError(
+            f"nothing to index in {corpus_dir}: every paragraph was dropped "
+            f"({ingest.dropped_by_reason()})"
+        )
+    mark = time.perf_counter()
+    model_dir = prepare_model(cache_dir)
+    encoder = Encoder(model_dir)
+    timings["model"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    cache = EmbeddingCache(cache_dir / "embeddings.sqlite3")
+    try:
+        vectors, sentence_vectors, sentence_owner, embedded = _passage_vectors(
+            ingest.passages, encoder, cache, show_progress
+        )
+    finally:
+        cache.close()
+    timings["embed"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    manifest = write_index(
+        out_dir,
+        passages=ingest.passages,
+        vectors=vectors,
+        sentence_vectors=sentence_vectors,
+        sentence_owner=sentence_owner,
+        model_dir=model_dir,
+        manifest_extra={
+            "corpus_dir": str(corpus_dir.resolve()),
+            "corpus_hash": ingest.corpus_hash,
+            "corpus_files": [p.relative_to(corpus_dir).as_posix() for p in ingest.files],
+            "dropped": [d.to_json() for d in ingest.dropped],
+        },
+        before_commit=before_commit,
+    )
+    timings["store"] = time.perf_counter() - mark
+    total_texts = len(vectors) + len(sentence_vectors)
+    return BuildReport(
+        ingest=ingest,
+        manifest=manifest,
+        seconds=time.perf_counter() - started,
+        embedded=embedded,
+        cached=max(0, total_texts - embedded),
+        timings=timings,
+    )

@@ -1,0 +1,403 @@
+"""Read corpus files into passages: normalise, split, tag junk, remove duplicates.
+
+Cleaning happens here, in code, so that corpus files stay verbatim. Every
+paragraph that is not kept is recorded with the reason, for the build summary
+and the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.errors import CorpusError
+from index.passage import Passage
+
+__all__ = [
+    "ACCEPTED_SUFFIXES",
+    "Dropped",
+    "IngestResult",
+    "corpus_files",
+    "corpus_hash",
+    "junk_reason",
+    "normalise",
+    "read_corpus",
+    "split_sentences",
+]
+
+ACCEPTED_SUFFIXES = (".txt", ".md", ".jsonl")
+_NOT_INDEXED = {"readme.md"}  # the corpus README documents formats; it is not a document
+_MIN_CHARS = 40  # shorter fragments carry no answer (a lone "×", a stray heading)
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A paragraph left out of the index, and why."""
+
+    id: str
+    source: str
+    reason: str
+    preview: str
+    duplicate_of: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "reason": self.reason,
+            "preview": self.preview,
+            "duplicate_of": self.duplicate_of,
+        }
+
+
+@dataclass
+class IngestResult:
+    """What reading a corpus produced."""
+
+    files: list[Path]
+    passages: list[Passage]
+    dropped: list[Dropped] = field(default_factory=list)
+    corpus_hash: str = ""
+
+    def dropped_by_reason(self) -> dict[str, int]:
+        return dict(Counter(d.reason for d in self.dropped).most_common())
+
+
+# --- normalisation -------------------------------------------------------------------------
+
+_INVISIBLE = dict.fromkeys(
+    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD]  # zero-width characters, soft hyphen
+)
+_SPACE_RE = re.compile(r"\s+")
+_BACK_TO_TEXT_RE = re.compile(r"\s*\bBACK TO TEXT\b\s*$", re.IGNORECASE)
+
+
+def normalise(text: str) -> str:
+    """Canonical Unicode (NFC), no invisible or control characters, single spaces."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _strip_tails(text: str) -> str:
+    # Footnote tails from web pages ("... at the dentist. BACK TO TEXT").
+    return _BACK_TO_TEXT_RE.sub("", text).strip()
+
+
+# --- sentences -----------------------------------------------------------------------------
+
+_ABBREVIATIONS = frozenset("e.g i.e etc vs dr mr mrs ms st no fig approx cf al".split())
+_BOUNDARY_RE = re.compile(r"[.!?]+[\"”’)\]]*(\s+)(?=[\"“‘(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> tuple[str, ...]:
+    """Split a paragraph into sentences; joined with single spaces they give the text back."""
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY_RE.finditer(text):
+        before = text[start : match.start()].rsplit(" ", 1)[-1].lstrip("(\"“").casefold()
+        if before in _ABBREVIATIONS or re.fullmatch(r"[a-z]", before):
+            continue  # "e.g. Walking", "Dr. Smith", an initial: not the end of a sentence
+        sentences.append(text[start : match.start(1)])
+        start = match.end(1)
+    sentences.append(text[start:])
+    return tuple(s for s in (x.strip() for x in sentences) if s)
+
+
+# --- junk ----------------------------------------------------------------------------------
+
+# Each rule is (reason, pattern). Patterns describe the kind of text, not one sentence of the
+# seed, so that they keep working as documents are added.
+_JUNK_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "site disclaimer",
+        re.compile(
+            r"(not (intended|meant) (for use )?(as|to (serve as|be))\b.{0,40}"
+            r"(diagnos|medical advice|substitute)"
+            r"|strictly for informational purposes"
+            r"|does not endorse any (treatments|products)"
+            r"|for informational purposes only)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "account notice",
+        re.compile(
+            r"(\byour account\b|validate your account|customer service|email address"
+            r"|\bsign (in|up)\b|\blog ?in to\b|\bsubscribe\b.{0,30}\bnewsletter)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "author bio",
+        re.compile(
+            r"^[A-Z][a-z]+( [A-Z][a-z]+)? is an? (certified|registered|licensed|board[- ]certified"
+            r"|freelance|award[- ]winning|writer|editor|journalist)"
+            r"|\b(bachelor|master)['’]?s degree\b|\b(she|he) (believes|runs|lives)\b",
+        ),
+    ),
+    (
+        "comment",
+        re.compile(
+            r"^(hi|hello|hey|dear|thanks?|thank you)\b[^.!?]{0,30}[,!]"
+            r"|\bmy question (to you )?is\b|\bwould (you|your) recommend\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+_FIRST_PERSON_RE = re.compile(r"\b(i|i'm|i’m|i've|i’ve|my|me)\b", re.IGNORECASE)
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def _is_link_list(text: str) -> bool:
+    # A run of title-cased headlines with hardly any sentence punctuation.
+    words = _WORD_RE.findall(text)
+    if len(words) < 25:
+        return False
+    capitalised = sum(w[0].isupper() for w in words) / len(words)
+    sentence_marks = len(re.findall(r"[.!?](\s|$)", text))
+    return capitalised > 0.6 and sentence_marks <= 2
+
+
+def _is_personal_anecdote(text: str) -> bool:
+    # A first-person story ("I have been experiencing ...") is a reader's comment, not advice.
+    words = _WORD_RE.findall(text)
+    return len(words) >= 20 and len(_FIRST_PERSON_RE.findall(text)) / len(words) > 0.07
+
+
+def junk_reason(text: str) -> str | None:
+    """Why a paragraph is not an answer (a disclaimer, a bio, ...), or None when it may be."""
+    if len(text) < _MIN_CHARS or not re.search(r"[A-Za-z]{3}", text):
+        return "fragment"
+    for reason, pattern in _JUNK_RULES:
+        if pattern.search(text):
+            return reason
+    if _is_link_list(text):
+        return "link list"
+    if _is_personal_anecdote(text):
+        return "personal anecdote"
+    return None
+
+
+# --- duplicates ----------------------------------------------------------------------------
+
+_DEDUPE_KEY_RE = re.compile(r"[^a-z0-9]+")
+_SHINGLE = 3
+_NEAR_THRESHOLD = 0.7  # word 3-gram Jaccard at or above this is the same paragraph re-published
+
+
+def _dedupe_key(text: str) -> str:
+    return _DEDUPE_KEY_RE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def _shingles(key: str) -> frozenset[int]:
+    words = key.split()
+    grams = (" ".join(words[i : i + _SHINGLE]) for i in range(max(1, len(words) - _SHINGLE + 1)))
+    return frozenset(int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big")
+                     for g in grams)
+
+
+class _NearDuplicateFinder:
+    """MinHash with banded LSH: finds near duplicates without comparing every pair."""
+
+    _BANDS, _ROWS = 16, 4
+    _MASK = (1 << 61) - 1
+
+    def __init__(self) -> None:
+        import random
+
+        rng = random.Random(20261125)  # fixed, so builds are reproducible
+        count = self._BANDS * self._ROWS
+        self._a = [rng.randrange(1, self._MASK) for _ in range(count)]
+        self._b = [rng.randrange(0, self._MASK) for _ in range(count)]
+        self._buckets: dict[tuple[int, tuple[int, ...]], list[int]] = {}
+        self._sets: list[frozenset[int]] = []
+        self._ids: list[str] = []
+
+    def _signature(self, shingles: frozenset[int]) -> list[int]:
+        return [min((a * s + b) & self._MASK for s in shingles) for a, b in zip(self._a, self._b,
+                                                                               strict=True)]
+
+    def find_or_add(self, passage_id: str, key: str) -> str | None:
+        """The id of an earlier near duplicate of ``key``, or None after remembering it."""
+        shingles = _shingles(key)
+        signature = self._signature(shingles)
+        bands = [
+            (band, tuple(signature[band * self._ROWS : (band + 1) * self._ROWS]))
+            for band in range(self._BANDS)
+        ]
+        candidates = {i for band in bands for i in self._buckets.get(band, ())}
+        for i in sorted(candidates):
+            other = self._sets[i]
+            if len(shingles & other) / len(shingles | other) >= _NEAR_THRESHOLD:
+                return self._ids[i]
+        index = len(self._sets)
+        self._sets.append(shingles)
+        self._ids.append(passage_id)
+        for band in bands:
+            self._buckets.setdefault(band, []).append(index)
+        return None
+
+
+# --- reading files -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RawParagraph:
+    id: str
+    text: str
+    source: str
+    title: str | None = None
+    url: str | None = None
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The documents of a corpus directory, in a stable order; README.md is not one."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(
+            f"corpus directory not found: {corpus_dir} "
+            "(create it and add documents, or pass --corpus DIR)"
+        )
+    files = []
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.name.lower() in _NOT_INDEXED:
+            continue
+        if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+            raise CorpusError(
+                f"unknown format: {relative} (accepted: {', '.join(ACCEPTED_SUFFIXES)}; "
+                "see corpus/README.md)"
+            )
+        files.append(path)
+    if not files:
+        raise CorpusError(
+            f"empty corpus: no .txt, .md or .jsonl documents in {corpus_dir} "
+            "(add documents, see corpus/README.md)"
+        )
+    return files
+
+
+def corpus_hash(files: list[Path], corpus_dir: Path) -> str:
+    """A content hash of the corpus: names and bytes of every document."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _decode(path: Path, corpus_dir: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CorpusError(
+            f"cannot decode {path.relative_to(corpus_dir)} as UTF-8 (byte {error.start}); "
+            "re-save it as UTF-8"
+        ) from None
+
+
+def _text_paragraphs(path: Path, text: str, stem: str) -> Iterator[_RawParagraph]:
+    # .txt: one paragraph per line. .md: blank-line separated blocks; headings become titles.
+    if path.suffix.lower() == ".txt":
+        blocks = [line for line in text.splitlines() if line.strip()]
+    else:
+        blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
+    title: str | None = None
+    number = 0
+    for block in blocks:
+        heading = re.match(r"^#{1,6}\s+(.+)$", block.strip())
+        if path.suffix.lower() == ".md" and heading and "\n" not in block.strip():
+            title = normalise(heading.group(1))
+            continue
+        number += 1
+        yield _RawParagraph(
+            id=f"{stem}:{number}",
+            text=block,
+            source=f"{path.name}, paragraph {number}",
+            title=title,
+        )
+
+
+def _jsonl_paragraphs(path: Path, text: str, stem: str, relative: str) -> Iterator[_RawParagraph]:
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise CorpusError(f"{relative}:{line_number}: not valid JSON ({error.msg})") from None
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise CorpusError(f'{relative}:{line_number}: each line needs a "text" string')
+        passage_id = str(record.get("id") or f"{stem}:{line_number}")
+        title = record.get("title")
+        url = record.get("url")
+        yield _RawParagraph(
+            id=passage_id,
+            text=record["text"],
+            source=str(title) if title else f"{path.name}, line {line_number}",
+            title=str(title) if title else None,
+            url=str(url) if url else None,
+        )
+
+
+def _paragraphs(path: Path, corpus_dir: Path) -> Iterator[_RawParagraph]:
+    text = _decode(path, corpus_dir)
+    relative = path.relative_to(corpus_dir).as_posix()
+    stem = relative.rsplit(".", 1)[0]
+    if path.suffix.lower() == ".jsonl":
+        yield from _jsonl_paragraphs(path, text, stem, relative)
+    else:
+        yield from _text_paragraphs(path, text, stem)
+
+
+def read_corpus(corpus_dir: Path) -> IngestResult:
+    """Read every document of ``corpus_dir`` into clean, unique passages."""
+    files = corpus_files(corpus_dir)
+    result = IngestResult(files=files, passages=[], corpus_hash=corpus_hash(files, corpus_dir))
+    exact: dict[str, str] = {}
+    near = _NearDuplicateFinder()
+    seen_ids: set[str] = set()
+    for path in files:
+        for raw in _paragraphs(path, corpus_dir):
+            text = _strip_tails(normalise(raw.text))
+            preview = text[:80]
+
+            def drop(reason: str, duplicate_of: str | None = None, raw=raw, preview=preview):
+                result.dropped.append(Dropped(raw.id, raw.source, reason, preview, duplicate_of))
+
+            if raw.id in seen_ids:
+                raise CorpusError(f"duplicate passage id {raw.id!r} in {path.name}; ids must be unique")
+            seen_ids.add(raw.id)
+            reason = junk_reason(text)
+            if reason:
+                drop(reason)
+                continue
+            key = _dedupe_key(text)
+            if key in exact:
+                drop("duplicate", exact[key])
+                continue
+            exact[key] = raw.id
+            similar = near.find_or_add(raw.id, key)
+            if similar:
+                drop("near duplicate", similar)
+                continue
+            result.passages.append(
+                Passage(
+                    id=raw.id,
+                    text=text,
+                    source=raw.source,
+                    title=raw.title,
+                    url=raw.url,
+                    sentences=split_sentences(text),
+                )
+            )
+    return result

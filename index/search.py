@@ -1,0 +1,200 @@
+"""Retriever: dense (FAISS) and lexical (BM25) evidence fused into one ranked list.
+
+Each passage gets three signals for a query:
+
+* ``paragraph``: cosine similarity of the query and the whole paragraph;
+* ``sentence``: the best cosine similarity of the query and one of its sentences
+  (a short question often matches one sentence of a long paragraph far better);
+* ``lexical``: BM25 on corrected, expanded query terms, squashed to 0..1 by
+  ``s / (s + lexical_half)`` so that it means the same for every query.
+
+The fused score is a weighted sum. It is comparable across queries, which is what
+lets the pipeline decide "no answer" with one threshold.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from index.passage import ScoredPassage
+from index.store import LoadedIndex, load_index, read_manifest
+
+__all__ = ["RetrievalParams", "Retriever", "SearchResult"]
+
+MAX_QUERY_CHARS = 2000  # longer questions are cut at a word boundary: the model reads 256 tokens
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    """Weights of the fusion; defaults are the tuned values (see scripts/evaluate.py)."""
+
+    mode: str = "hybrid"  # "hybrid", "dense" or "lexical"
+    paragraph_weight: float = 0.35
+    sentence_weight: float = 0.35
+    lexical_weight: float = 0.30
+    lexical_half: float = 6.0  # the BM25 score that counts as half of full lexical evidence
+    expand: bool = True  # lay words -> corpus words
+    repair: bool = True  # spelling correction against the corpus vocabulary
+    candidates: int = 100  # dense and lexical candidates considered per query (large corpora)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A ranked list for one query, and the query as the retriever understood it."""
+
+    query: str
+    understood_as: str
+    passages: list[ScoredPassage]
+
+
+class Retriever:
+    """Searches one loaded index; ``reload_if_changed`` swaps in a rebuilt one safely."""
+
+    def __init__(
+        self, index: LoadedIndex, params: RetrievalParams | None = None, cache_size: int = 512
+    ) -> None:
+        self._index = index
+        self.params = params or RetrievalParams()
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, int], SearchResult] = OrderedDict()
+        self._cache_size = cache_size
+
+    @classmethod
+    def open(cls, directory: Path, params: RetrievalParams | None = None) -> Retriever:
+        return cls(load_index(directory), params)
+
+    @property
+    def index(self) -> LoadedIndex:
+        return self._index
+
+    def with_params(self, **changes: object) -> Retriever:
+        """A retriever over the same index with other fusion settings (for evaluation)."""
+        return Retriever(self._index, replace(self.params, **changes))  # type: ignore[arg-type]
+
+    # -- reload ----------------------------------------------------------------------------
+
+    def reload_if_changed(self) -> bool:
+        """Load the index again when its manifest has changed; keep serving the old one on error.
+
+        Returns True when a new index was swapped in. A load error propagates so the
+        caller can log it; the current index stays in place.
+        """
+        directory = self._index.directory
+        try:
+            built_at = read_manifest(directory).built_at
+        except Exception:
+            return False  # mid-swap or missing: keep the index we have, look again later
+        if built_at == self._index.manifest.built_at:
+            return False
+        fresh = load_index(directory)
+        with self._lock:
+            self._index = fresh
+            self._cache.clear()  # the documents changed: cached rankings are wrong now
+        return True
+
+    # -- search ----------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10) -> SearchResult:
+        """The ``k`` best passages for ``query``, best first (fewer if the index is smaller)."""
+        query = _truncate(query)
+        key = (query, k)
+        with self._lock:
+            index = self._index
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        result = self._search(index, query, k)
+        with self._lock:
+            if index is self._index:
+                self._cache[key] = result
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return result
+
+    def _search(self, index: LoadedIndex, query: str, k: int) -> SearchResult:
+        p = self.params
+        analyzer = index.lexical.analyzer
+        repair = analyzer.repair(query)
+        understood = repair.text if p.repair else query
+        if p.expand and repair.expansion:
+            understood = f"{understood} ({repair.expansion})"
+        count = len(index.passages)
+        paragraph = np.zeros(count, dtype=np.float32)
+        sentence = np.zeros(count, dtype=np.float32)
+        sentence_scores = np.zeros(0, dtype=np.float32)
+        if p.mode in ("hybrid", "dense"):
+            vector = index.encoder.encode_one(understood)
+            paragraph = self._paragraph_scores(index, vector)
+            sentence_scores = index.sentence_vectors @ vector
+            sentence = _best_per_owner(sentence_scores, index.sentence_owner, count)
+        lexical = np.zeros(count, dtype=np.float32)
+        if p.mode in ("hybrid", "lexical"):
+            terms = (
+                analyzer.query_terms(understood, expand=p.expand)
+                if p.repair
+                else analyzer.query_terms(query, expand=p.expand)
+            )
+            raw = index.lexical.scores(terms)
+            lexical = raw / (raw + p.lexical_half)
+        fused = self._fuse(paragraph, sentence, lexical)
+        top = np.argsort(-fused, kind="stable")[:k]
+        ranked = [
+            ScoredPassage(
+                passage=index.passages[i],
+                score=float(fused[i]),
+                dense=float(max(paragraph[i], sentence[i])),
+                lexical=float(lexical[i]),
+                sentence_scores=_sentence_scores(i, index, sentence_scores),
+            )
+            for i in top
+        ]
+        return SearchResult(query=query, understood_as=understood, passages=ranked)
+
+    def _fuse(self, paragraph: np.ndarray, sentence: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        p = self.params
+        if p.mode == "dense":
+            return (p.paragraph_weight * paragraph + p.sentence_weight * sentence) / max(
+                p.paragraph_weight + p.sentence_weight, 1e-9
+            )
+        if p.mode == "lexical":
+            return lexical
+        return p.paragraph_weight * paragraph + p.sentence_weight * sentence + p.lexical_weight * lexical
+
+    @staticmethod
+    def _paragraph_scores(index: LoadedIndex, vector: np.ndarray) -> np.ndarray:
+        if index.manifest.data.get("faiss_index") == "flat":
+            return index.vectors @ vector  # exact, and the same as FAISS flat search
+        scores = np.full(len(index.passages), -1.0, dtype=np.float32)
+        found, ids = index.faiss_index.search(vector[None, :], 200)
+        valid = ids[0] >= 0
+        scores[ids[0][valid]] = found[0][valid]
+        return scores
+
+
+def _best_per_owner(scores: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+    best = np.full(count, -1.0, dtype=np.float32)
+    np.maximum.at(best, owner, scores)
+    best[best < -0.5] = 0.0  # a passage without sentences contributes nothing here
+    return best
+
+
+def _sentence_scores(
+    passage_number: int, index: LoadedIndex, sentence_scores: np.ndarray
+) -> tuple[float, ...]:
+    if len(sentence_scores) == 0:
+        return ()
+    start, end = index.sentence_spans[passage_number]
+    return tuple(float(s) for s in sentence_scores[start:end])
+
+
+def _truncate(query: str) -> str:
+    query = " ".join(query.split())
+    if len(query) <= MAX_QUERY_CHARS:
+        return query
+    cut = query.rfind(" ", 0, MAX_QUERY_CHARS)
+    return query[: cut if cut > 0 else MAX_QUERY_CHARS]

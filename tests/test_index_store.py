@@ -1,0 +1,203 @@
+"""Building and loading an index: atomic replacement, integrity checks, clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.build import build_index
+from index.errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexStaleError,
+)
+from index.search import Retriever
+from index.store import check_fresh, load_index
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "var" / "cache"
+BUILD = [sys.executable, str(ROOT / "scripts" / "build_index.py"), "--quiet", "--cache", str(CACHE)]
+
+
+def _small_corpus(directory: Path, text: str = "") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "doc.txt").write_text(
+        text
+        or "Walking every day keeps the lower back moving and strong.\n"
+        "A kneeling lunge stretches the hip flexors at the front of the hip.\n",
+        encoding="utf-8",
+    )
+    return directory
+
+
+def test_seed_index_manifest_describes_the_build(seed_index: Path) -> None:
+    manifest = json.loads((seed_index / "manifest.json").read_text())
+    assert manifest["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert manifest["dimension"] == 384
+    assert manifest["passage_count"] == 38
+    assert len(manifest["corpus_hash"]) == 64
+    assert {"faiss-cpu", "onnxruntime", "bm25s"} <= set(manifest["versions"])
+    assert {d["reason"] for d in manifest["dropped"]} >= {"duplicate", "link list", "author bio"}
+
+
+def test_a_build_that_fails_midway_leaves_the_old_index_serving(tmp_path: Path) -> None:
+    out = tmp_path / "index"
+    build_index(_small_corpus(tmp_path / "c1"), out, cache_dir=CACHE, show_progress=False)
+    before = (out / "manifest.json").read_text()
+
+    def crash(_staging: Path) -> None:
+        raise RuntimeError("disk full")
+
+    corpus2 = _small_corpus(tmp_path / "c2", "Sciatica is pain along the sciatic nerve, often "
+                                              "from the lower back down one leg.\n")
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_index(corpus2, out, cache_dir=CACHE, show_progress=False, before_commit=crash)
+    assert (out / "manifest.json").read_text() == before
+    assert load_index(out).manifest.passage_count == 2
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".index")]
+    assert leftovers == []
+
+
+def test_a_rebuild_reembeds_only_new_passages(tmp_path: Path) -> None:
+    corpus = _small_corpus(tmp_path / "c")
+    out = tmp_path / "index"
+    build_index(corpus, out, cache_dir=tmp_path / "cache", show_progress=False)
+    with (corpus / "doc.txt").open("a", encoding="utf-8") as handle:
+        handle.write("Tight hamstrings pull on the pelvis and can make the lower back ache.\n")
+    report = build_index(corpus, out, cache_dir=tmp_path / "cache", show_progress=False)
+    assert report.embedded == 1  # the new one-sentence paragraph (its sentence is the same text)
+    assert report.manifest.passage_count == 3
+
+
+def test_running_bot_switches_to_a_rebuilt_index_without_restart(tmp_path: Path) -> None:
+    corpus = _small_corpus(tmp_path / "c")
+    out = tmp_path / "index"
+    build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    retriever = Retriever.open(out)
+    assert not retriever.reload_if_changed()
+    (corpus / "extra.txt").write_text("The SI joint links the sacrum to the pelvis and can hurt "
+                                      "when you sit on one side.\n")
+    build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    assert retriever.search("SI joint", k=1).passages[0].passage.id != "extra:1"
+    assert retriever.reload_if_changed()
+    assert retriever.search("SI joint", k=1).passages[0].passage.id == "extra:1"
+
+
+def test_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match="python scripts/build_index.py"):
+        load_index(tmp_path / "none")
+
+
+@pytest.mark.parametrize("victim", ["dense.faiss", "vectors.npy", "passages.jsonl",
+                                    "lexical/vocabulary.json", "model/onnx/model.onnx"])
+def test_truncated_index_files_are_refused(index_copy: Path, victim: str) -> None:
+    path = index_copy / victim
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(IndexCorruptError, match=f"{victim}.*truncated or corrupted.*build_index"):
+        load_index(index_copy)
+
+
+def test_same_size_corruption_is_caught_by_the_hash(index_copy: Path) -> None:
+    path = index_copy / "vectors.npy"
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match="vectors.npy"):
+        load_index(index_copy)
+
+
+def test_deleted_index_file_is_named(index_copy: Path) -> None:
+    (index_copy / "sentences.npy").unlink()
+    with pytest.raises(IndexCorruptError, match="sentences.npy is missing"):
+        load_index(index_copy)
+
+
+def test_garbled_manifest_is_refused(index_copy: Path) -> None:
+    (index_copy / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorruptError, match="manifest"):
+        load_index(index_copy)
+
+
+def test_index_from_another_model_is_refused(index_copy: Path) -> None:
+    manifest = json.loads((index_copy / "manifest.json").read_text())
+    manifest["model"] = "sentence-transformers/all-mpnet-base-v2"
+    (index_copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="all-mpnet-base-v2"):
+        load_index(index_copy)
+
+
+def test_index_of_another_dimension_is_refused(index_copy: Path) -> None:
+    manifest = json.loads((index_copy / "manifest.json").read_text())
+    manifest["dimension"] = 768
+    (index_copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="dimension 768"):
+        load_index(index_copy)
+
+
+def test_changed_corpus_is_detected(tmp_path: Path) -> None:
+    corpus = _small_corpus(tmp_path / "c")
+    out = tmp_path / "index"
+    build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    manifest = load_index(out).manifest
+    check_fresh(manifest)
+    (corpus / "doc.txt").write_text("Something else entirely about the lumbar spine and posture.\n")
+    with pytest.raises(IndexStaleError, match="changed since the index was built.*build_index"):
+        check_fresh(manifest)
+
+
+def test_query_vectors_match_the_stored_passage_vectors(seed_index: Path) -> None:
+    index = load_index(seed_index)
+    again = index.encoder.encode([index.passages[0].text])[0]
+    assert float(again @ index.vectors[0]) > 0.9999
+
+
+def test_long_paragraphs_are_embedded_in_windows_and_pooled(tmp_path: Path) -> None:
+    sentence = "Gentle stretching of the hip flexors after long days of sitting helps the back. "
+    corpus = _small_corpus(tmp_path / "c", sentence * 40 + "\n")
+    index = load_index(build_index(corpus, tmp_path / "i", cache_dir=CACHE,
+                                   show_progress=False).manifest and tmp_path / "i")
+    assert index.passages[0].text.count("Gentle") == 40
+    assert abs(float(np.linalg.norm(index.vectors[0])) - 1.0) < 1e-5
+    query = index.encoder.encode_one("stretching hip flexors after sitting")
+    assert float(index.vectors[0] @ query) > 0.5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--corpus", "{tmp}/nowhere"], "corpus directory not found"),
+        (["--corpus", "{tmp}/empty"], "empty corpus"),
+        (["--corpus", "{tmp}/latin"], "cannot decode bad.txt"),
+        (["--corpus", "{tmp}/pdf"], "unknown format: paper.pdf"),
+    ],
+)
+def test_build_script_errors_are_one_line_with_exit_code_2(tmp_path: Path, args, message) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "latin").mkdir()
+    (tmp_path / "latin" / "bad.txt").write_bytes("d\xe9j\xe0 vu\n".encode("latin-1"))
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "paper.pdf").write_bytes(b"%PDF-1.4")
+    argv = [a.format(tmp=tmp_path) for a in args] + ["--out", str(tmp_path / "out")]
+    done = subprocess.run(BUILD + argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_build_script_prints_a_summary(tmp_path: Path) -> None:
+    corpus = _small_corpus(tmp_path / "c")
+    (corpus / "doc.txt").write_text((corpus / "doc.txt").read_text() + "×\n")
+    done = subprocess.run(BUILD + ["--corpus", str(corpus), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "files read:       1" in done.stdout
+    assert "passages kept:    2" in done.stdout
+    assert "fragment:" in done.stdout
+    assert "seconds:" in done.stdout
