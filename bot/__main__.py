@@ -82,7 +82,7 @@ def _each_line(handle: Callable[[str], dict], out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def _ask(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def _ask(args: argparse.Namespace, settings) -> int:
     from bot.render import answer_json, console_text
     from bot.service import open_pipeline
 
@@ -97,7 +97,7 @@ def _ask(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     return 0
 
 
-def _search(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def _search(args: argparse.Namespace, settings) -> int:
     from bot.service import open_retriever
 
     if args.k < 1:

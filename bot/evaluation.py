@@ -36,7 +36,7 @@ class EvalReport:
     recall_at_3: float | None
     mrr_at_10: float | None
     answered_rate: float | None  # answerable questions that got an answer
-    no_answer_precision: float | None  # of the no_answer replies, how many were right to be
+    no_answer_precision: float | None  # of the no_answer replies, how many had no answer to give
     no_answer_recall: float | None  # of the off-topic questions, how many got no_answer
     red_flag_recall: float | None  # red-flag and crisis reports triaged as urgent
     crisis_recall: float | None  # crisis reports triaged as crisis
@@ -121,7 +121,9 @@ def evaluate(pipeline: Pipeline, cases: list[EvalCase]) -> EvalReport:
         recall_at_3=_ratio(hits3, len(answerable)),
         mrr_at_10=reciprocal / len(answerable) if answerable else None,
         answered_rate=_ratio(answered, len(answerable)),
-        no_answer_precision=_ratio(sum(c.category == "off_topic" for c in rejected), len(rejected)),
+        # A "no answer" is right for any question no passage answers (off-topic, or benign
+        # questions the documents happen not to cover).
+        no_answer_precision=_ratio(sum(not c.relevant for c in rejected), len(rejected)),
         no_answer_recall=_ratio(sum(a.kind is AnswerKind.NO_ANSWER for a in off_topic), len(off_topic)),
         red_flag_recall=_ratio(sum(a.kind in URGENT_KINDS for _, a in urgent), len(urgent)),
         crisis_recall=_ratio(sum(a.kind is AnswerKind.CRISIS for a in crisis), len(crisis)),

@@ -33,10 +33,10 @@ _EXCERPT_CHARS = 1200  # a longer paragraph is quoted around its best sentences
 class Policy:
     """How retrieval scores become decisions; defaults are calibrated by scripts/evaluate.py."""
 
-    answer_threshold: float = 0.42  # fused score of the best passage below which: no answer
-    more_threshold: float = 0.36  # further passages offered through "More" must reach this
+    answer_threshold: float = 0.36  # fused score of the best passage below which: no answer
+    more_threshold: float = 0.34  # further passages offered through "More" must reach this
     near_duplicate: float = 0.92  # passages this similar to a shown one are not shown again
-    red_flag_passage_threshold: float = 0.5  # a passage shown after red-flag advice must reach this
+    red_flag_passage_threshold: float = 0.45  # a passage shown after red-flag advice must reach this
     highlight_margin: float = 0.08  # sentences this close to the best one are marked too
     max_highlights: int = 3
 
@@ -170,8 +170,12 @@ class Pipeline:
 
 
 def _clean(question: str) -> str:
+    """Canonical text: invisible format characters dropped, control characters made spaces."""
     text = unicodedata.normalize("NFC", question)
-    text = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch for ch in text)
+    text = "".join(
+        "" if unicodedata.category(ch) == "Cf" else " " if unicodedata.category(ch) == "Cc" else ch
+        for ch in text
+    )
     return " ".join(text.split())
 
 

@@ -26,7 +26,7 @@ class CorpusError(LimberError):
     """The corpus cannot be read: missing, empty, undecodable or of an unknown format."""
 
 
-class IndexError_(LimberError):  # noqa: N801 - the trailing underscore avoids the builtin name
+class IndexError_(LimberError):
     """Base class for problems with a built index."""
 
 

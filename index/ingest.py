@@ -92,7 +92,9 @@ def _strip_tails(text: str) -> str:
 
 # --- sentences -----------------------------------------------------------------------------
 
-_ABBREVIATIONS = frozenset("e.g i.e etc vs dr mr mrs ms st no fig approx cf al".split())
+_ABBREVIATIONS = frozenset(
+    ["e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "st", "no", "fig", "approx", "cf", "al"]
+)
 _BOUNDARY_RE = re.compile(r"[.!?]+[\"”’)\]]*(\s+)(?=[\"“‘(\[]?[A-Z0-9])")
 
 

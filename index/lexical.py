@@ -131,10 +131,12 @@ GLOSSARY: dict[str, str] = {
 }
 
 _STOPWORDS = frozenset(
-    """a an and are as at be been but by can could do does did for from had has have how i if
-    in into is it its it's me my of on or our so than that the their them then there these they
+    """
+    a an and are as at be been but by can could do does did for from had has have how i if in
+    into is it its it's me my of on or our so than that the their them then there these they
     this to too very was we were what when where which while who why will with would you your
-    i'm i've im ive am any just get got really some should""".split()
+    i'm i've im ive am any just get got really some should
+    """.split()
 )
 
 
@@ -170,7 +172,13 @@ class Analyzer:
         self.vocabulary: Counter[str] = vocabulary or Counter()
         # Real English words the corpus happens not to use ("hitting") are never "corrected".
         self.dictionary = dictionary
-        self._deletes = _deletion_index(self.vocabulary)
+        # Words worth correcting towards: the corpus's, and the lay words and exercise names
+        # the query repair understands.
+        self._targets = Counter(self.vocabulary)
+        for phrase in (*SYNONYMS, *GLOSSARY):
+            for word in self.words(phrase):
+                self._targets[word] += 1
+        self._deletes = _deletion_index(self._targets)
 
     @staticmethod
     def words(text: str) -> list[str]:
@@ -202,9 +210,8 @@ class Analyzer:
             lower = word.casefold()
             if (
                 len(lower) < 5
-                or lower in self.vocabulary
+                or lower in self._targets
                 or lower in self.dictionary
-                or lower in SYNONYMS
             ):
                 return word
             best = self._closest(lower)
@@ -221,9 +228,9 @@ class Analyzer:
         candidates: set[str] = set()
         for variant in {word, *_deletions(word)}:
             candidates.update(self._deletes.get(variant, ()))
-        limit = 1 if len(word) < 8 else 2
+        limit = 1 if len(word) < 7 else 2
         scored = [
-            (_edit_distance(word, c), -self.vocabulary[c], c)
+            (_edit_distance(word, c), -self._targets[c], c)
             for c in candidates
             if abs(len(c) - len(word)) <= limit
         ]

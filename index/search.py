@@ -34,9 +34,9 @@ class RetrievalParams:
     """Weights of the fusion; defaults are the tuned values (see scripts/evaluate.py)."""
 
     mode: str = "hybrid"  # "hybrid", "dense" or "lexical"
-    paragraph_weight: float = 0.35
-    sentence_weight: float = 0.35
-    lexical_weight: float = 0.30
+    paragraph_weight: float = 0.25
+    sentence_weight: float = 0.25
+    lexical_weight: float = 0.40
     lexical_half: float = 6.0  # the BM25 score that counts as half of full lexical evidence
     expand: bool = True  # lay words -> corpus words
     repair: bool = True  # spelling correction against the corpus vocabulary

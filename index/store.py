@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,7 @@ class LoadedIndex:
         self.positions = {p.id: i for i, p in enumerate(self.passages)}
         # Sentences are stored passage by passage, so each passage owns one contiguous run.
         bounds = np.searchsorted(self.sentence_owner, np.arange(len(self.passages) + 1))
-        self.sentence_spans = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        self.sentence_spans = [(int(a), int(b)) for a, b in pairwise(bounds)]
 
     def vector(self, passage_id: str) -> np.ndarray | None:
         row = self.positions.get(passage_id)
@@ -193,7 +194,7 @@ def write_index(
             "model": MODEL_NAME,
             "dimension": int(vectors.shape[1]),
             "passage_count": len(passages),
-            "sentence_count": int(len(sentence_vectors)),
+            "sentence_count": len(sentence_vectors),
             "faiss_index": "flat" if len(passages) <= EXACT_SEARCH_LIMIT else "hnsw",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "versions": _library_versions(),

@@ -15,17 +15,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, installed or not
 
-from bot.config import DEFAULT_CACHE_DIR, DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR  # noqa: E402
-from index.errors import LimberError  # noqa: E402
+from bot.config import DEFAULT_CACHE_DIR, DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR
+from index.errors import LimberError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("LIMBER_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
+    env = os.environ
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpus", type=Path, default=Path(env.get("LIMBER_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
                         help="directory of documents (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=Path(os.environ.get("LIMBER_INDEX_DIR", DEFAULT_INDEX_DIR)),
+    parser.add_argument("--out", type=Path, default=Path(env.get("LIMBER_INDEX_DIR", DEFAULT_INDEX_DIR)),
                         help="where to write the index (default: %(default)s)")
-    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("LIMBER_CACHE_DIR", DEFAULT_CACHE_DIR)),
+    parser.add_argument("--cache", type=Path, default=Path(env.get("LIMBER_CACHE_DIR", DEFAULT_CACHE_DIR)),
                         help="embedding cache and exported model (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--if-stale", action="store_true",
@@ -33,7 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def print_summary(report) -> None:  # noqa: ANN001 - BuildReport, imported lazily
+def print_summary(report) -> None:
     ingest = report.ingest
     kept = len(ingest.passages)
     dropped = len(ingest.dropped)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from index.errors import LimberError  # noqa: E402
+from index.errors import LimberError
 
 ABLATION = [
     ("BM25 alone", {"mode": "lexical", "expand": False, "repair": False}),
@@ -40,7 +40,9 @@ def _table(rows: list[tuple[str, object]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("cases", type=Path, help="JSONL question set")
     parser.add_argument("--index", type=Path, help="index directory (default: LIMBER_INDEX_DIR or var/index)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

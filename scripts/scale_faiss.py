@@ -22,6 +22,8 @@ nothing. Uniform random vectors have no cluster structure, which is the hardest
 case for HNSW and IVF: real sentence embeddings are clustered and usually get
 higher recall at the same settings, so read the recall here as a lower bound.
 ``--data clustered`` adds crude topic structure (clusters of ~100 vectors).
+``--vectors FILE.npy`` runs the same measurements on real embeddings (e.g. a
+corpus embedded with the bot's model), with ``--query-vectors`` as real queries.
 
 HNSW builds slowly: before building at a size, the build time is extrapolated
 from the previous size (n log n); if it exceeds ``--hnsw-budget`` seconds the
@@ -253,19 +255,19 @@ def predicted_hnsw_seconds(history: dict[int, float], n: int) -> float | None:
 
 
 def plan_hnsw(
-    n: int, args: argparse.Namespace, history: dict[int, float], notes: list[str]
+    n: int, dim: int, args: argparse.Namespace, history: dict[int, float], notes: list[str]
 ) -> Case | None:
     """The HNSW case to run at size n, or None (with a note saying why) if it would be too slow."""
     predicted = predicted_hnsw_seconds(history, n)
     if predicted is None or predicted <= args.hnsw_budget:
-        return hnsw_case(args.dim, args.hnsw_m, args.ef_search)
+        return hnsw_case(dim, args.hnsw_m, args.ef_search)
     half = max(4, args.hnsw_m // 2)
     if predicted * HNSW_HALF_M_COST <= args.hnsw_budget:
         notes.append(
             f"n={n:,}: HNSW M={args.hnsw_m} build predicted {predicted:.0f}s > budget "
             f"{args.hnsw_budget:.0f}s (n log n from n={max(history):,}); built with M={half}."
         )
-        return hnsw_case(args.dim, half, args.ef_search)
+        return hnsw_case(dim, half, args.ef_search)
     notes.append(
         f"n={n:,}: HNSW skipped: build predicted {predicted:.0f}s at M={args.hnsw_m} "
         f"(~{predicted * HNSW_HALF_M_COST:.0f}s at M={half}) > budget {args.hnsw_budget:.0f}s."
@@ -306,23 +308,48 @@ def run_case(
     gc.collect()
 
 
+def load_unit_vectors(path: Path) -> np.ndarray:
+    vectors = np.load(path).astype(np.float32, copy=True)
+    if vectors.ndim != 2 or len(vectors) < 1_000:
+        raise SystemExit(f"error: {path}: need a 2-D array of at least 1,000 vectors")
+    return unit_rows(vectors)
+
+
+def benchmark_data(
+    n: int, args: argparse.Namespace, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(corpus, queries, sources): random at size n, or the --vectors file."""
+    if args.vectors is None:
+        corpus = random_corpus(n, args.dim, rng, clustered=args.data == "clustered")
+        return corpus, *perturbed_queries(corpus, args.queries, args.noise, rng)
+    corpus = load_unit_vectors(args.vectors)
+    if args.query_vectors is None:
+        return corpus, *perturbed_queries(corpus, args.queries, args.noise, rng)
+    questions = load_unit_vectors(args.query_vectors)
+    if questions.shape != corpus.shape:
+        raise SystemExit("error: --query-vectors must have one row per --vectors row")
+    sources = rng.choice(len(corpus), size=min(args.queries, len(corpus)), replace=False)
+    return corpus, questions[sources], sources
+
+
 def run_size(
     n: int, args: argparse.Namespace, report: Report, hnsw_history: dict[int, float]
 ) -> None:
     rng = np.random.default_rng(args.seed + n)
     started = time.perf_counter()
-    corpus = random_corpus(n, args.dim, rng, clustered=args.data == "clustered")
-    queries, sources = perturbed_queries(corpus, args.queries, args.noise, rng)
+    corpus, queries, sources = benchmark_data(n, args, rng)
+    n, dim = corpus.shape
+    report.dim = dim
     faiss.omp_set_num_threads(report.build_threads)
     truth = exact_top_k(corpus, queries, K)
     log(f"n={n:,}: data and ground truth in {time.perf_counter() - started:.1f}s")
     cases: list[Case] = []
     for kind in args.types:
         if kind == "flat":
-            cases.append(flat_case(args.dim))
+            cases.append(flat_case(dim))
         elif kind == "ivf":
-            cases.append(ivf_case(n, args.dim, args.nprobe))
-        elif (case := plan_hnsw(n, args, hnsw_history, report.notes)) is not None:
+            cases.append(ivf_case(n, dim, args.nprobe))
+        elif (case := plan_hnsw(n, dim, args, hnsw_history, report.notes)) is not None:
             cases.append(case)
         else:
             log(report.notes[-1])
@@ -419,6 +446,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--hnsw-budget", type=float, default=300.0, help="max predicted HNSW build seconds"
     )
+    parser.add_argument(
+        "--vectors",
+        type=Path,
+        default=None,
+        help="benchmark this .npy (n x dim) instead of random data; --sizes is then ignored",
+    )
+    parser.add_argument(
+        "--query-vectors",
+        type=Path,
+        default=None,
+        help=".npy with one query per --vectors row (row i is answered by vector i); "
+        "default: perturbed copies",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="also write the report here")
     args = parser.parse_args(argv)
@@ -442,14 +482,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.perf_counter()
     hnsw_history: dict[int, float] = {}
-    for n in sorted(args.sizes):
+    if args.vectors is not None:
+        report.data = f"vectors from {args.vectors}"
+        if args.query_vectors is not None:
+            report.data += f", queries from {args.query_vectors}"
+    for n in [0] if args.vectors is not None else sorted(args.sizes):
         run_size(n, args, report, hnsw_history)
     print(table(report.rows))
     print(
         f"\nsearch: 1 query per call, faiss.omp_set_num_threads(1); build: "
-        f"{report.build_threads} threads. {args.data} data, dim={args.dim}, "
-        f"{args.queries} queries = stored "
-        f"vectors + noise of norm {args.noise}, renormalised. "
+        f"{report.build_threads} threads. data: {report.data}, dim={report.dim}, "
+        f"{args.queries} queries"
+        + (
+            ""
+            if args.query_vectors is not None
+            else f" = stored vectors + noise of norm {args.noise}, renormalised"
+        )
+        + ". "
         f"total {time.perf_counter() - started:.0f}s"
     )
     for note in report.notes:

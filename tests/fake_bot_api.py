@@ -23,6 +23,7 @@ dropped connection, a malformed response. Every request is recorded (``calls``).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import itertools
@@ -420,6 +421,22 @@ class FakeBotApi:
     def wait_for_sent(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Block until ``count`` messages were delivered in total; returns them all."""
         if not self.wait_until(lambda: len(self.sent()) >= count, timeout):
+            got = len(self.sent())
+            raise TimeoutError(f"{got} of {count} messages sent after {timeout} s")
+        return self.sent()
+
+    async def until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """``wait_until`` for code on an event loop (it must keep running meanwhile)."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
+    async def replies(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """``wait_for_sent`` for code on an event loop."""
+        if not await self.until(lambda: len(self.sent()) >= count, timeout):
             got = len(self.sent())
             raise TimeoutError(f"{got} of {count} messages sent after {timeout} s")
         return self.sent()

@@ -90,7 +90,7 @@ def test_running_bot_switches_to_a_rebuilt_index_without_restart(tmp_path: Path)
 
 
 def test_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
-    with pytest.raises(IndexMissingError, match="python scripts/build_index.py"):
+    with pytest.raises(IndexMissingError, match=r"python scripts/build_index.py"):
         load_index(tmp_path / "none")
 
 
@@ -99,7 +99,7 @@ def test_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
 def test_truncated_index_files_are_refused(index_copy: Path, victim: str) -> None:
     path = index_copy / victim
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    with pytest.raises(IndexCorruptError, match=f"{victim}.*truncated or corrupted.*build_index"):
+    with pytest.raises(IndexCorruptError, match=rf"{victim}.*truncated or corrupted.*build_index"):
         load_index(index_copy)
 
 
@@ -108,13 +108,13 @@ def test_same_size_corruption_is_caught_by_the_hash(index_copy: Path) -> None:
     data = bytearray(path.read_bytes())
     data[-10] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(IndexCorruptError, match="vectors.npy"):
+    with pytest.raises(IndexCorruptError, match=r"vectors.npy"):
         load_index(index_copy)
 
 
 def test_deleted_index_file_is_named(index_copy: Path) -> None:
     (index_copy / "sentences.npy").unlink()
-    with pytest.raises(IndexCorruptError, match="sentences.npy is missing"):
+    with pytest.raises(IndexCorruptError, match=r"sentences.npy is missing"):
         load_index(index_copy)
 
 
@@ -147,7 +147,7 @@ def test_changed_corpus_is_detected(tmp_path: Path) -> None:
     manifest = load_index(out).manifest
     check_fresh(manifest)
     (corpus / "doc.txt").write_text("Something else entirely about the lumbar spine and posture.\n")
-    with pytest.raises(IndexStaleError, match="changed since the index was built.*build_index"):
+    with pytest.raises(IndexStaleError, match=r"changed since the index was built.*build_index"):
         check_fresh(manifest)
 
 
@@ -184,7 +184,7 @@ def test_build_script_errors_are_one_line_with_exit_code_2(tmp_path: Path, args,
     (tmp_path / "pdf").mkdir()
     (tmp_path / "pdf" / "paper.pdf").write_bytes(b"%PDF-1.4")
     argv = [a.format(tmp=tmp_path) for a in args] + ["--out", str(tmp_path / "out")]
-    done = subprocess.run(BUILD + argv, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*BUILD, *argv], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0
     assert message in done.stderr
@@ -194,7 +194,7 @@ def test_build_script_errors_are_one_line_with_exit_code_2(tmp_path: Path, args,
 def test_build_script_prints_a_summary(tmp_path: Path) -> None:
     corpus = _small_corpus(tmp_path / "c")
     (corpus / "doc.txt").write_text((corpus / "doc.txt").read_text() + "×\n")
-    done = subprocess.run(BUILD + ["--corpus", str(corpus), "--out", str(tmp_path / "out")],
+    done = subprocess.run([*BUILD, "--corpus", str(corpus), "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "files read:       1" in done.stdout

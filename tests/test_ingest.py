@@ -158,5 +158,5 @@ def test_unreadable_corpora_get_one_clear_error(tmp_path: Path, setup, message: 
 
 
 def test_missing_corpus_directory_says_how_to_fix_it(tmp_path: Path) -> None:
-    with pytest.raises(CorpusError, match="corpus directory not found.*--corpus"):
+    with pytest.raises(CorpusError, match=r"corpus directory not found.*--corpus"):
         read_corpus(tmp_path / "nowhere")
