@@ -115,8 +115,9 @@ def _normalise(text: str) -> str:
 _SENTENCE_END = re.compile(r"[?!;\n]+|\.(?!\d)")
 # Negation does not reach across these (so "no fever and my legs are numb" keeps "numb").
 _CLAUSE_BREAK = re.compile(
-    r"[,:()\[\]/+&]|\s[-\u2013\u2014]\s|\b(?:but|however|although|though|except|yet|whereas|and|"
-    r"also|plus|then|so|because|cause|cuz|coz|since|while|which|who|n)\b"
+    r"[,:()\[\]/+&]|\s[-\u2013\u2014]\s|"
+    r"\b(?:but|however|although|though|except|yet|whereas|and|also|plus|then|so|because|cause|"
+    r"cuz|coz|since|while|which|who|n)\b"
 )
 # A hypothetical "if" reaches across "and" but not across a comma or "but".
 _HYPO_BREAK = re.compile(
@@ -209,7 +210,8 @@ class _Doc:
         )
 
     def sentence(self, pos: int) -> tuple[int, int]:
-        return next((s, e) for s, e in self.sentences if s <= pos < e or e == len(self.text))
+        """The (start, end) span of the sentence containing ``pos``."""
+        return next(((s, e) for s, e in self.sentences if s <= pos < e), self.sentences[-1])
 
 
 def _after_last(pattern: re.Pattern[str], text: str) -> str:
@@ -229,14 +231,11 @@ def _is_negated(doc: _Doc, start: int, end: int) -> bool:
     sent_start, _ = doc.sentence(start)
     clause = _after_last(_CLAUSE_BREAK, doc.text[sent_start:start])
     tokens = _tokens(_PSEUDO_NEGATION.sub(" ", clause))
-    window = tokens[-_NEG_WINDOW:]
-    for i, token in enumerate(window):
-        if token in _NEGATORS:
-            # "can't walk without my leg giving way": a double negative is a report.
-            before = tokens[: len(tokens) - len(window) + i]
-            if token == "without" and any(t in _NEGATORS for t in before):
-                continue
-            return True
+    negators = [i for i, t in enumerate(tokens) if t in _NEGATORS]
+    if negators and negators[-1] >= len(tokens) - _NEG_WINDOW:
+        # "I can't walk without my leg giving way": a double negative is still a report.
+        nearest = negators[-1]
+        return not (tokens[nearest] == "without" and len(negators) > 1)
     return bool(_POST_NEGATION.match(doc.text, end))
 
 
@@ -311,9 +310,12 @@ _NEG_WORD = (
     r"(?:not|no|never|without|nor|none|can'?t|cannot|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|"
     r"wasn'?t|weren'?t|won'?t|wouldn'?t|haven'?t|hasn'?t|hadn'?t|couldn'?t|ain'?t|but)"
 )
-# Up to n filler words, none of them a negator ("my legs don't feel weak" is not a report).
+
+
 def _gap(n: int) -> str:
+    """Up to n filler words, none a negator ("my legs don't feel weak" is not a report)."""
     return rf"(?:(?!{_NEG_WORD}\b)[\w'-]+ ){{0,{n}}}?"
+
 
 
 _LEG = r"(?:legs?|feet|foot|thighs?|calf|calves|shins?|ankles?|toes?|heels?)"
@@ -322,8 +324,9 @@ _SADDLE = (
     r"(?:groin|genitals?|genital area|crotch|privates|private parts?|private area|vagina|"
     r"vaginal area|vulva|labia|penis|scrotum|testicles|balls|anus|anal area|back passage|"
     r"rectum|perineum|perineal area|taint|inner thighs?|saddle(?: area| region)?|"
-    r"between my legs|down there|nether regions?|undercarriage|lady parts|man parts|groin area|"
-    r"pubic area|genital region|perianal area|sit bones|sitting bones)"
+    r"between my legs|down there|down below|nether regions?|undercarriage|lady parts|man parts|"
+    r"groin area|pubic area|genital region|perianal area|sit bones|sitting bones|fanny|"
+    r"bum ?hole|butt ?hole|arse ?hole|willy|dick|cock)"
 )
 _BUTT = r"(?:bum|butt|buttocks?|butt cheeks?|bottom(?! of)|backside|arse|booty|behind)"
 _NUMB = (
@@ -351,6 +354,13 @@ _PAIN = _rx(
     r"throb\w*|wrecked|killing me|excruciating)\b",
     rf"\b{_CANT} move\b|\bcan (?:barely|hardly) move\b",
 )
+# What makes an accident worth an emergency check: pain, or a hard landing on the spine.
+_INJURY = _rx(
+    _PAIN.pattern,
+    r"\blanded (?:hard |heavily |flat )?on (?:my |his |her |their )?(?:back|neck|head|spine|"
+    r"tailbone)\b",
+    r"\b(?:can'?t|cannot|couldn'?t|unable to) (?:get up|stand up|stand|walk)\b",
+)
 _OLD = _rx(
     r"\b(?:\d+|a few|few|several|many|two|three|four|five|six|seven|eight|nine|ten|some|"
     r"a couple of|couple of|a couple) (?:years?|yrs?|decades?|months?) ago\b",
@@ -371,6 +381,7 @@ _EXERTION = _rx(
 _POSITIONAL = _rx(
     r"\b(?:cross[- ]?legged|crossed|crossing|kneel\w*|squatting|asleep|fall asleep|"
     r"falls asleep|fell asleep|pins and needles after|toilet|in the cold|cold weather|freezing|"
+    r"winter|snow|frost\w*|raynaud\w*|when it'?s cold|"
     r"ice pack|icing|tight shoes|shoes|boots|socks|heels on|jeans|tight (?:trousers|pants|"
     r"clothes|belt)|wear\w*|comes and goes|on and off|drives?|driving|flight|plane)\b",
     r"\b(?:sit\w*|sat|stand\w*|stood) (?:on|for|too|cross|in|at)\b|\bafter sitting\b|"
@@ -392,6 +403,12 @@ _CYCLING = _rx(
 
 # ---- crisis --------------------------------------------------------------------------
 
+# "I hope I don't wake up stiff tomorrow" is about pain, not about dying.
+_NOT_WAKE_UP_SORE = (
+    r"(?! (?:stiff|sore|in pain|with|early|late|at|feeling|aching|hurting|in the night|during|"
+    r"every|so|because|from|like))"
+)
+
 _CRISIS_RULES: tuple[_Rule, ...] = (
     _Rule(
         "crisis:suicidal_ideation",
@@ -408,9 +425,10 @@ _CRISIS_RULES: tuple[_Rule, ...] = (
             r"(?:it|things|everything)\b",
             r"\b(?:want|wanna|wanted|wanting|wish|wishing|ready|planning|plan|tempted|longing|"
             r"i'?d like) (?:to )?(?:just |simply |really |honestly )?(?:die|be dead|not be "
-            r"(?:alive|here)|not exist|disappear forever)\b",
-            r"\bwant (?:it all|everything|my life|life|it|things) to (?:end|be over)\b"
-            r"(?<!want it to end)(?<!want it to be over)|\bwant it all over\b",
+            r"(?:alive|here)|not exist|disappear forever)\b"
+            r"(?! (?:of|from|with) (?:embarrassment|shame|laughing|laughter|boredom|cuteness))",
+            # "I want it all to end" (but not "I want the pain to end").
+            r"\bwant (?:it all|everything|my life|life|things) to (?:end|be over)\b",
             r"\b(?:can'?t|cannot) (?:take|stand|bear|handle|face) (?:living|being alive|life)\b",
             r"\bwish (?:i|i'd) (?:was|were|could be|had been|had) (?:dead|never been born|gone|"
             r"not (?:here|alive|born))\b",
@@ -422,37 +440,35 @@ _CRISIS_RULES: tuple[_Rule, ...] = (
             r"going to|gonna|want to|wanna|tempted to|plan to|planning to) us(?:e|ing) (?:it|"
             r"them)\b",
             r"\bdone with (?:life|living|it all|everything|this life|being alive)\b",
-            r"\b(?:happier|better|easier|fine|relieved)\b[^.?!]{0,25}\bif i (?:was|were|am|'m|"
-            r"wasn'?t|weren'?t|died|disappeared)\b(?: (?:dead|gone|here|around|alive))?"
-            r"(?<!if i was)(?<!if i were)(?<!if i am)(?<!if i'm)(?<!if i wasn't)(?<!if i wasnt)"
-            r"(?<!if i weren't)(?<!if i werent)",
+            r"\b(?:happier|better|easier|fine|relieved)\b[^.?!]{0,25}\bif i (?:just |simply )?"
+            r"(?:died|disappeared|(?:was|were|am|'m) (?:dead|gone)|(?:wasn'?t|weren'?t) (?:here|"
+            r"around|alive))\b",
+            r"\b(?:tired|sick|weary) of (?:living|life|being alive|existing)\b",
             r"\bbetter off (?:not (?:existing|being (?:here|alive|around))|dead|without me|"
-            r"if i (?:was|were|wasn'?t|weren'?t) (?:dead|gone|"
-            r"here|around|alive))\b|\b(?:i'd|i would) rather be dead\b",
+            r"if i (?:was|were|wasn'?t|weren'?t) (?:dead|gone|here|around|alive))\b",
+            r"\b(?:i'd|i would) rather be dead\b|\b(?:might|may) as well (?:be dead|die|end it)\b",
+            r"\bbetter (?:off )?without me\b",
+            r"\b(?:feel like|thinking (?:of|about)|considering|contemplating) ending (?:it|it all|"
+            r"things|everything|my life)\b",
             r"\bno point (?:in )?(?:living|being alive|going on|carrying on)\b",
             r"\b(?:no|nothing|no reason|no point) (?:left )?(?:for me )?(?:to live for|in living|"
-            r"to "
-            r"(?:live|keep going|go on|carry on|be alive|keep living|stay alive)|in (?:being "
-            r"alive|going on|carrying on|life))\b",
+            r"to (?:live|keep going|go on|carry on|be alive|keep living|stay alive)|"
+            r"in (?:being alive|going on|carrying on|life))\b",
             r"\b(?:life (?:is not|isn'?t|is no longer|ain'?t|doesn'?t feel|does not feel) "
             r"worth (?:living|it)|not worth living)\b",
             r"\b(?:can'?t|cannot|can not) (?:go on|carry on|keep going|keep living)"
             r"(?= like this| anymore| any more| living| with (?:life|this)|\s*[.,!?]|\s*$)",
-            r"\b(?:don'?t|do not|dont|no longer) (?:want|wanna|wish) (?:to )?(?:be alive|"
-            r"exist|wake up(?! (?:stiff|sore|in pain|with|early|late|at|feeling|aching|hurting|"
-            r"in the"
-            r" night|during|every|so|because|from|like))|go on living|carry on living|keep living|"
-            r"be here (?:anymore|"
-            r"any more)|live(?! like this| with this| in| near| there| here| alone))\b",
-            r"\b(?:hope|wish|want|pray)\b[^.?!]{0,15}\b(?:don'?t|do not|never|not|wouldn'?t|won'?t|"
-            r"didn'?t) wake up\b(?! (?:stiff|sore|in pain|with|early|late|at|feeling|aching|"
-            r"hurting|"
-            r"in the night|during|every|so|because|from|like))",
+            # "I don't want to live" / "to wake up" (but not "live like this", "wake up sore").
+            r"\b(?:don'?t|do not|dont|no longer) (?:want|wanna|wish) (?:to )?(?:be alive|exist|"
+            rf"wake up{_NOT_WAKE_UP_SORE}|go on living|carry on living|keep living|"
+            r"be here (?:anymore|any more)|live(?! like this| with this| in| near| there| here| "
+            r"alone))\b",
+            r"\b(?:hope|wish|want|pray)\b[^.?!]{0,15}\b(?:don'?t|do not|never|not|wouldn'?t|"
+            rf"won'?t|didn'?t) wake up\b{_NOT_WAKE_UP_SORE}",
             r"\b(?:sleep|go to sleep|fall asleep)(?: forever)? and (?:never|not) wake up\b",
             r"\bsleep forever\b|\bnever wake up again\b",
-            r"\b(?:no ?one|nobody) would (?:even |really |ever )?(?:care|notice|"
-            r"miss me)\b[^.?!]{0,25}\b(?:if i "
-            r"(?:died|was gone|were gone|disappeared|wasn'?t here))",
+            r"\b(?:no ?one|nobody) would (?:even |really |ever )?(?:care|notice|miss me)\b"
+            r"[^.?!]{0,25}\bif i (?:died|was gone|were gone|disappeared|wasn'?t here)",
             r"\b(?:think\w*|thought\w*|fantasi[sz]\w*|dream\w*) (?:about|of) (?:suicide|dying|"
             r"ending (?:it|my life|things)|killing myself|not being (?:here|alive|around)|"
             r"taking my (?:own )?life)\b",
@@ -490,7 +506,10 @@ _CRISIS_RULES: tuple[_Rule, ...] = (
             r"\b(?:want|wanna|going|gonna|planning|plan|thinking about|think about|thought "
             r"about|tempted|considering|about|ready) (?:to )?(?:take (?:an? )?)?(?:overdos\w*|"
             r"od)\b",
-            r"\boverdos\w* (?:on purpose|deliberately|intentionally)\b",
+            r"\boverdos\w* (?:on purpose|deliberately|intentionally)\b|\btook an overdose\b",
+            r"\b(?:took|taken|swallowed|take|taking) (?:a bunch of|a load of|loads of|lots of|"
+            r"too many|all (?:of )?my|a handful of|the whole)\b[^.?!]{0,30}\b(?:to (?:end it|die|"
+            r"not wake up|kill myself|end my life|sleep forever)|on purpose)\b",
             r"\b(?:stockpil\w*|hoard\w*|saving up|stash\w*) (?:all )?(?:my |of |the )?(?:pills|"
             r"tablets|meds|painkillers|medication|tramadol|codeine|oxy\w*)\b",
             r"\b(?:take|taking|swallow\w*|down|downing|neck|necking) (?:all (?:of )?(?:my|the|"
@@ -550,25 +569,25 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"\b(?:peeing|weeing|urinating|passing urine) (?:has )?(?:become|is|feels|got|gone) "
             r"(?:really |very |so |a bit )?(?:weird|strange|different|difficult|hard|slow|odd)\b",
             r"\b(?:have to|need to|having to) (?:push|strain) (?:hard )?to (?:pee|wee|urinate)\b",
-            r"\b(?:went|go|going|tried|try|trying) to (?:pee|wee|"
-            r"urinate)\b[^.?!]{0,20}?\b(?:nothing"
-            r"|won'?t|wouldn'?t|can'?t|couldn'?t)\b",
+            r"\b(?:went|go|going|tried|try|trying) to (?:pee|wee|urinate)\b[^.?!]{0,20}?"
+            r"\b(?:nothing|won'?t|wouldn'?t|can'?t|couldn'?t)\b",
             r"\bnothing (?:comes|came|will come) out when i (?:try to )?(?:pee|wee|urinate)\b",
+            r"\b(?:pee|wee|urine) (?:won'?t|wouldn'?t|doesn'?t|will not|isn'?t|is not) "
+            r"(?:come|coming) out\b",
             r"\bbladder (?:feels |is )?(?:so |really |very )?(?:full|bursting)\b[^.?!]{0,25}?"
             r"\b(?:can'?t|cannot|unable to|not able to) (?:go|pee|wee|empty|get it out)\b",
             rf"\b(?:{_CANT}|(?:haven'?t|havent|have not|hasn'?t|not) been able to|struggl\w* to|"
-            rf"trouble|difficulty|difficult to|hard to|problems?|straining to|can'?t seem to)"
-            r"(?: even| really| properly| actually| fully| to)? (?:start(?:ing)? (?:to )?|"
-            r"get(?:ting)? "
-            rf"|to )?"
-            rf"{_BLADDER_VERB}\b",
+            r"trouble|difficulty|difficult to|hard to|problems?|straining to|can'?t seem to|"
+            r"(?:a )?(?:hard|difficult|tough) time)"
+            r"(?: even| really| properly| actually| fully| to)?"
+            rf" (?:start(?:ing)? (?:to )?|get(?:ting)? |to )?{_BLADDER_VERB}\b",
             r"\b(?:haven'?t|havent|have not|hasn'?t|not) (?:peed|weed|urinated|passed urine|"
             r"had a (?:wee|pee))\b (?:in|for|since|all)\b",
             r"\b(?:urinary|urine) retention\b|\bretaining urine\b|\bbladder (?:won'?t|isn'?t|"
             r"is not|doesn'?t) (?:empty|emptying|work\w*)\b|\bbladder (?:control|function) "
             r"(?:is |has )?(?:gone|lost|weird|changed|off|different|not right)\b",
             rf"\b(?:{_CANT}|don'?t|do not|no longer) (?:feel|notice|tell|sense|know|get)\b"
-            rf"[^.?!]{{0,25}}\b(?:need to|have to|urge to|when to|when i need to) "
+            rf"[^.?!]{{0,25}}\b(?:need(?:s)? (?:to|a)|have to|urge to|when to|when i need to) "
             rf"(?:pee|wee|urinate|go)\b",
             r"\bno (?:urge|sensation|feeling) (?:to|when|of needing to) (?:pee|wee|urinate)\b",
         ),
@@ -579,7 +598,7 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
         _rx(
             r"\bincontin\w*",
             r"\b(?:wet|wetting|wetted|peed|peeing|pissed|pissing|wee'?d|weeing) (?:myself|my "
-            r"(?:pants|trousers|underwear|knickers|bed))\b",
+            r"(?:pants|trousers|underwear|knickers|bed)|the bed)\b",
             r"\b(?:leak|dribbl)(?:ing|s|ed|e)? (?:urine|pee|wee)\b|\b(?:urine|pee|wee|"
             r"bladder) leak\w*",
             r"\bbladder accidents?\b|\baccidents? (?:in|with) my (?:pants|underwear|knickers|"
@@ -600,10 +619,12 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"\b(?:pooed|pooped|pooing|pooping|soiled|soiling|shat|crapped|messed) (?:myself|my "
             r"(?:pants|trousers|underwear|knickers))\b",
             r"\bshit myself\b(?<!nearly shit myself)(?<!almost shit myself)",
+            rf"\b(?:bowels?|bladder) {_gap(2)}(?:let go|gave way|gave out|emptied|opened)\b",
             r"\bbowel (?:incontin\w*|accidents?|leak\w*)\b|\bleak(?:ing|s|ed)? (?:poo|stool|"
             r"faeces|feces)\b",
             rf"\b(?:{_CANT}|don'?t|do not|no longer) (?:feel|notice|tell|sense|know)\b"
-            rf"[^.?!]{{0,25}}\b(?:need to|have to|urge to|when to|when i need to) (?:poo|poop)\b",
+            rf"[^.?!]{{0,25}}\b(?:need(?:s)? (?:to|a)|have to|urge to|when to|when i need to) "
+            r"(?:poo|poop|number two)\b",
         ),
         EMERGENCY,
         unless=_rx(r"\b(?:scared|fright\w*|terrif\w*|laugh\w*)\b"),
@@ -619,9 +640,11 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"\bnumb\w* (?:where |in the (?:area|place) (?:where )?)(?:i|you) (?:sit|would sit)\b",
             rf"\b{_CANT} (?:really |properly |even |fully )?feel\b[^.?!;]{{0,30}}?\b(?:wip\w*|"
             r"toilet (?:paper|roll|tissue)|loo roll|tissue|(?:sit|sitting) on the (?:toilet|loo))",
+            r"\bwhen i wipe\b[^.?!]{0,25}\b(?:numb|weird|strange|different|nothing|odd|someone "
+            r"else)",
             r"\bno (?:feeling|sensation) when (?:i )?wip\w*|\bsaddle (?:numb\w*|an(?:a)?esthesia|"
             r"sensation|tingl\w*)",
-            rf"\b{_CANT} (?:really |properly )?feel (?:my |the |anything (?:in|around|down) "
+            rf"\b{_CANT} (?:really |properly )?feel (?:my |the |anything (?:(?:in|around|at) )?"
             rf"(?:my )?)?{_SADDLE}",
         ),
         EMERGENCY,
@@ -641,7 +664,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
         # A numb bum from a hard seat or a bike saddle is pressure, not nerve damage.
         unless=_rx(
             r"\b(?:sit\w*|sat|seat\w*|chair|bench|bleachers?|couch|sofa|toilet|drive|driving|"
-            r"flight|car|long day)\b",
+            r"flight|car|long day|meetings?|lectures?|class|desk|office|cinema|movies?|films?|"
+            r"concerts?|church|hours)\b",
             _CYCLING.pattern,
             _POSITIONAL.pattern,
         ),
@@ -697,13 +721,13 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"\bfoot ?drop\b|\bdrop ?foot\b|\bdropped foot\b",
             r"\b(?:drag\w*|scuff\w*|catch\w*|caught|trip\w* (?:over|on)|stumbl\w* (?:over|on)) "
             r"(?:my |the |one |own |left |right |of my )*(?:foot|feet|toes?|leg)\b",
-            rf"\b(?:foot|feet|toes?)\b {_gap(3)}(?:drag\w*|flop\w*|slap\w*|drop\w*|scuff\w*|"
-            r"catch\w*|scrap\w*|trip\w*|"
-            r"hang\w* down|won'?t (?:lift|come up|go up|move))\b",
+            rf"\blegs? {_gap(2)}(?:drag\w*|scuff\w*)\b",
+            rf"\b(?:foot|feet|toes?|ankles?)\b {_gap(3)}(?:drag\w*|flop\w*|slap\w*|drop\w*|"
+            r"scuff\w*|catch\w*|scrap\w*|trip\w*|hang\w* down|won'?t (?:lift|come up|go up|"
+            r"move))\b",
             rf"\b(?:{_CANT}|can (?:barely|hardly|only just)) (?:really |properly |even )?(?:lift|"
-            r"raise|pick|pull up|pull back|point|flex|bend up|move|wiggle|cock) (?:up )?(?:my |"
-            r"the |"
-            r"left |right |big )*(?:foot|feet|toes?|big toe|ankle)\b",
+            r"raise|pick|pull up|pull back|point|flex|bend up|move|wiggle|cock) (?:up )?"
+            r"(?:my |the |left |right |big )*(?:foot|feet|toes?|big toe|ankle)\b",
             rf"\b{_CANT} (?:walk|stand|balance) on (?:my )?(?:heels?|toes|tiptoes?|tip toes)\b",
         ),
         EMERGENCY,
@@ -719,9 +743,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"weakening|weakened|like jelly|jelly|jello|floppy|useless|limp|gave way|give way|"
             r"giving way|gives way|gave out|give out|giving out|gives out|buckl\w*|collaps\w*|"
             r"went from under me|go(?:es|ing)? from under me|(?:won'?t|doesn'?t|don'?t|"
-            r"will not) (?:work|"
-            r"hold me|move|support me|do what|respond|obey|listen)|stopped working|not working|"
-            r"paraly[sz]\w*)\b",
+            r"will not) (?:work|hold me|move|support me|do what|respond|obey|listen)|"
+            r"stopped working|not working|paraly[sz]\w*)\b",
             rf"\b(?:{_CANT}|can (?:barely|hardly|only just)) (?:really |properly |even )?(?:move|"
             r"control|use) (?:my |the |both |either |one |left |right )*legs?\b",
             rf"\bweak(?:ened)? (?:left |right )?{_LEG_W}\b",
@@ -742,6 +765,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             rf"\b{_CANT} (?:really |properly |fully |even )?feel (?:my |the |both |one |"
             rf"either |left |right )*{_LEG}\b",
             rf"\bnumb(?:ish)? (?:left |right )?{_LEG}\b",
+            rf"\b{_CANT} (?:really |properly )?feel (?:the )?(?:floor|ground) (?:under|with|"
+            r"through)\b",
         ),
         EMERGENCY,
         unless=_rx(_POSITIONAL.pattern, _EXERTION.pattern),
@@ -761,12 +786,14 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"feet))? by (?:a |an |the |some )?(?:\w+ )?(?:car|bus|truck|"
             r"lorry|van|vehicle|motorbike|motorcycle|cyclist|bike|train|driver)\b",
             r"\brear[- ]?ended\b|\bt[- ]?boned\b|\bhead[- ]?on collision\b|\bwhiplash\b",
+            r"\b(?:car|vehicle|van|truck|bike|motorbike|scooter) (?:was |got )?(?:hit|struck|"
+            r"smashed|written off|totall?ed|rolled)\b|\bhit from (?:behind|the side)\b",
             r"\b(?:fell|fall|falling|fallen|came off|come off|thrown|jumped|slipped|tumbled)\b"
             r"(?: [\w']+){0,4}? (?:off|from|down|out of|through|of)\b(?: [\w']+){0,3}? "
             r"(?:(?:step ?)?ladders?|roofs?|scaffold\w*|heights?|balcon\w*|trees?|horses?|walls?|"
-            r"cliffs?|"
-            r"windows?|stairs|staircase|loft|attic|bunk ?beds?|motorbikes?|motorcycles?|"
-            r"buildings?|stories|storeys|ledge|bridge)\b",
+            r"cliffs?|windows?|stairs|staircase|loft|attic|bunk ?beds?|motorbikes?|motorcycles?|"
+            r"buildings?|stories|storeys|ledge|bridge|ravine|gorge|embankment|crevasse|quarry|"
+            r"rock face)\b",
             r"\b(?:came|come|coming|thrown|flew|fallen|fell) off (?:my |the |a |his |her |of )?"
             r"(?:motorbike|motorcycle|moped|scooter|horse|quad ?bike|dirt ?bike|bike at speed)\b",
             r"\bfell (?:about |around |over |like |almost |nearly )?(?:\d+|a few|several|ten|"
@@ -774,8 +801,14 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"storeys|floors)\b",
         ),
         EMERGENCY,
-        requires=(_PAIN,),
-        unless=_rx(_OLD.pattern, r"\bno accident\b|\bdidn'?t (?:fall|crash)\b"),
+        requires=(_INJURY,),
+        unless=_rx(
+            _OLD.pattern,
+            r"\bno accident\b|\bdidn'?t (?:fall|crash)\b|\b(?:long[- ]term|chronic|ongoing)\b",
+            # "back pain ever since my car accident" is a long story, unless it was today.
+            r"\bsince (?:my|the|a|that) (?:\w+ )?(?:accident|crash|fall)\b(?![^.?!]{0,25}\b(?:"
+            r"today|yesterday|this morning|last night|tonight|hours? ago|an hour))",
+        ),
     ),
     _Rule(
         "cardiac:chest_pain",
@@ -784,9 +817,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"\bchest (?:is |feels |feeling |has been |'s )(?:really |very |so |quite |a bit |"
             r"kind of )?(?:heavy|crushing|crushed|hurting|killing me|squeezed|like (?:it'?s being|"
             r"someone|an elephant))\b",
-            r"\b(?:pain|ache|pressure|heaviness)\b(?: \w+){0,2}? (?:in|across|on|around|"
-            r"from) (?:my |the"
-            r" )?(?:chest|centre of my chest|center of my chest)\b",
+            r"\b(?:pain|ache|pressure|heaviness)\b(?: \w+){0,2}? (?:in|across|on|around|from) "
+            r"(?:my |the )?(?:chest|centre of my chest|center of my chest)\b",
             r"\b(?:crushing|squeezing|vice-like|elephant)\b(?: \w+){0,3}? (?:in |on |around |"
             r"across )?(?:my |the )?chest\b|\bheart attack\b(?<!fear of a heart attack)",
         ),
@@ -798,8 +830,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
         _rx(
             r"\bchest (?:tightness|discomfort)\b|\bchest (?:is |feels |feeling |has been |'s )"
             r"(?:really |very |so |quite |a bit |kind of )?tight\b",
-            r"\b(?:tight|tightness|discomfort)\b(?: \w+){0,2}? (?:in|across|on|around) (?:my |the"
-            r" )?chest\b",
+            r"\b(?:tight|tightness|discomfort)\b(?: \w+){0,2}? (?:in|across|on|around) "
+            r"(?:my |the )?chest\b",
             r"\b(?:pain|ache|pressure|tightness)\b[^.?!;]{0,30}?\b(?:spread\w*|radiat\w*|going|"
             r"goin|goes|shoot\w*|mov\w*|travel+\w*|up|down|into)\b[^.?!;]{0,40}?\b(?:(?:my )?left "
             r"arm|arm|jaw)\b",
@@ -851,6 +883,9 @@ _AFTER_PROCEDURE = _rx(
     rf"received|having)\b(?: [\w']+){{0,4}}? {_PROCEDURE}\b",
     r"\b(?:after|since|following) (?:my |the |an |a |this |that )?(?:\w+ )?(?:injection|"
     r"surgery|operation|op)\b",
+    # "back surgery 2 weeks ago, now ...": a recent procedure named with its date.
+    rf"\b{_PROCEDURE}\b(?: [\w']+){{0,3}}? (?:ago|yesterday|last (?:week|month|night|\w+day)|"
+    r"this (?:week|morning)|recently|earlier)\b",
 )
 _POSTOP_WARNING = _rx(
     r"\b(?:worse|worsening|getting worse|increas\w*|fever\w*|feverish|temp\w*|chills|swell\w*|"
@@ -867,9 +902,9 @@ _FEVER = _rx(
     r"\b(?:chills|shivers|shivering|shivery|rigou?rs|night sweats?|sweating at night|sweats at"
     r" night|sweaty at night|drenched in sweat|soaked in sweat|burning up|hot and cold|cold "
     r"sweats?)\b",
-    r"\bfeel(?:ing|s)? (?:really |very |so )?(?:hot|shivery|clammy)\b(?! (?:water|bath|shower|"
-    r"pad))",
 )
+# Weaker than a fever: "I feel hot" also follows a hot bath or a workout.
+_FEEL_HOT = _rx(r"\bfeel(?:ing|s)? (?:really |very |so )?(?:hot|shivery|clammy)\b")
 _CANCER = (
     r"(?:cancer|tumou?rs?|lymphoma|leuka?emia|myeloma|melanoma|sarcoma|carcinoma|"
     r"malignan\w*|metasta\w*|oncolog\w*)"
@@ -897,8 +932,23 @@ _URGENT_RULES: tuple[_Rule, ...] = (
         requires=(_BACK,),
         unless=_rx(
             r"\bchills? (?:down|up) my spine\b|\bgives? me (?:the )?chills\b",
+            # A fever that has already gone.
+            r"\b(?:fever|temp\w*|chills)\b[^.?!]{0,25}\b(?:gone|went away|cleared|passed|broke|"
+            r"resolved|over|back to normal|normal now)\b",
             r"\b(?:heat (?:pad|pack|patch)|heating pad|hot water bottle|bath|shower|sauna|"
             r"hot tub|deep heat|heat rub|weather|summer|heatwave)\b",
+        ),
+    ),
+    _Rule(
+        "fever_with_back_pain",
+        _FEEL_HOT,
+        URGENT,
+        requires=(_BACK,),
+        unless=_rx(
+            _EXERTION.pattern,
+            r"\b(?:heat (?:pad|pack|patch)|heating pad|hot water bottle|bath|shower|sauna|"
+            r"hot tub|deep heat|heat rub|weather|summer|heatwave|hot yoga|sweaty|menopaus\w*|"
+            r"hot flush\w*|hot flash\w*)\b",
         ),
     ),
     _Rule(
@@ -1062,7 +1112,8 @@ _THANKS = (
     r"thanks+|thank (?:you|u|ya)|thx|thnx|tnx|tks|ty|tysm|tyvm|cheers|ta|much appreciated|"
     r"appreciate (?:it|that|you|this)|many thanks|gracias|merci|danke|grazie|obrigad[oa]|"
     r"that (?:was |is |'s )?(?:really |very |so |super )?(?:helpful|useful|great|perfect|"
-    r"brilliant)|that help(?:s|ed)|you'?re (?:the best|great|awesome|a star|amazing)|"
+    r"brilliant)|(?:that|it|they|this|these) (?:really )?help(?:s|ed)|"
+    r"you'?re (?:the best|great|awesome|a star|amazing)|"
     r"great help|very helpful|so helpful|helpful"
 )
 _BYE = (
@@ -1076,7 +1127,8 @@ _ACK = (
 )
 _FILLER = (
     r"and|again|so|very|much|a lot|lots|for (?:the|your|all (?:the|your)) (?:help|info|"
-    r"information|answers?|advice|reply|replies|tips|support)|for (?:that|this|everything|all)|"
+    r"information|answers?|advice|reply|replies|tips|support|stretches|exercises|suggestions|"
+    r"ideas)|for (?:that|this|everything|all)|"
     r"everyone|everybody|all|guys|there|bot|limber|friend|mate|buddy|pal|doc|dear|folks|you|"
     r"too|to you|oh|ah|well|yes|yeah|yep|no|nope|lol|haha+|x+|please|pls|man|sir|just|really|"
     r"tons|loads|today|again|yesterday|earlier|for now|then|ok|my friend"
@@ -1089,21 +1141,26 @@ _GREETING_KINDS = (
     ("greeting:acknowledgement", re.compile(rf"\b(?:{_ACK})\b")),
 )
 
+# Questions about the bot itself (the whole message, after an optional "hi").
+_HELP_ASKS = (
+    r"help|help me|help please|i need help|need help|can (?:you|u) help(?: me)?",
+    r"how can (?:you|u) help(?: me)?|what can (?:you|u|i) (?:do|help (?:me )?with|ask(?: you)?)",
+    r"what do (?:you|u) do|what are (?:you|u)(?: for)?|who are (?:you|u)",
+    r"who (?:made|built|created|wrote|runs|owns) (?:you|u|this|this bot|limber)",
+    r"how do (?:you|u) work|how does (?:this|it|limber|this bot|this thing) work",
+    r"what(?: is|'?s) (?:this|limber)(?: bot| thing| for)?",
+    r"how (?:do (?:i|you) use|to use) (?:this|you|it|limber|this bot)|how to use",
+    r"what (?:topics|subjects|questions|things|stuff|(?:kinds?|sorts?|types?) of questions)"
+    r"(?: do (?:you|u)| can (?:you|u|i)| could i| should i| are (?:you|u))?(?: \w+){0,3}",
+    r"what do (?:you|u) know(?: about)?(?: (?:anything|stuff|things|topics))?",
+    r"what do (?:you|u) cover|what can i ask(?: you)?",
+    r"are (?:you|u) (?:a |an )?(?:real |actual )?(?:bot|robot|human|real|person|doctor|ai|nurse)",
+    r"what are your sources|where (?:does|do) your (?:info|information|answers) come from",
+    r"commands?|menu|start|info|about|instructions|options|features",
+)
 _HELP = re.compile(
-    r"(?:(?:" + _HELLO + r"|please|pls|bot|limber|so|ok|okay|um+|uh+) )*"
-    r"(?:help|help me|help please|i need help|need help|can (?:you|u) help(?: me)?|how can "
-    r"(?:you|u) help(?: me)?|what can (?:you|u|i) (?:do|help (?:me )?with|ask(?: you)?)|what do "
-    r"(?:you|u) do|what are (?:you|u)|who are (?:you|u)|what is this(?: bot| thing)?|what'?s "
-    r"this(?: bot| thing)?|what is limber|how does (?:this|it|limber|this bot|this thing) work|"
-    r"how do (?:i|you) use (?:this|you|it|limber|this bot)|how to use(?: this| you| it| limber|"
-    r"| this bot)?|what (?:topics|subjects|questions|things|kind of questions|sorts? of "
-    r"questions|types? of questions|kinds? of questions|stuff)(?: do (?:you|u)| can (?:you|u|i)|"
-    r" could i| should i| are (?:you|u))?(?: \w+){0,3}|what do (?:you|u) know(?: about)?(?: "
-    r"(?:anything|stuff|things|topics))?|what do (?:you|u) cover|what can i ask(?: you)?|are "
-    r"(?:you|u) (?:a |an )?(?:real |actual )?(?:bot|robot|human|real|person|doctor|ai|nurse)|"
-    r"commands?|"
-    r"menu|start|info|about|what are your sources|where (?:does|do) your (?:info|information|"
-    r"answers) come from|instructions|options|features|what is this for|what are you for)"
+    rf"(?:(?:{_HELLO}|please|pls|bot|limber|so|ok|okay|um+|uh+) )*"
+    rf"(?:{'|'.join(_HELP_ASKS)})"
     r"(?: (?:please|pls|bot|limber|then|thanks|thx))*"
 )
 
@@ -1246,7 +1303,9 @@ def _not_english(doc: _Doc) -> Triage | None:
     letters = [c for c in doc.text if c.isalpha()]
     if not letters:
         return None
-    non_latin = sum(1 for c in letters if not unicodedata.name(c, "").startswith("LATIN"))
+    non_latin = 0 if doc.text.isascii() else sum(
+        not unicodedata.name(c, "").startswith("LATIN") for c in letters
+    )
     if non_latin * 2 > len(letters):
         return Triage(TriageKind.NOT_ENGLISH, "not_english:non_latin_script")
     words = re.findall(r"[^\W\d_]+", doc.text)
@@ -1336,7 +1395,10 @@ _WHY = {
         "Sudden, severe tearing or ripping pain in the chest, back or belly can be a sign of a "
         "problem with the body's main blood vessel (the aorta)."
     ),
-    "breathing_difficulty": "Pain together with difficulty breathing needs checking straight away.",
+    "breathing_difficulty": (
+        "Pain together with difficulty breathing can be a sign of a serious problem with the "
+        "heart or lungs, such as a blood clot, and needs checking straight away."
+    ),
     "fever_with_back_pain": (
         "Back pain together with a fever, chills or night sweats can be a sign of an infection "
         "that needs treatment."

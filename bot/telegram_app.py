@@ -1002,3 +1002,4 @@ def _configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # CPU feature probing, at start

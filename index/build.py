@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sqlite3
 import sys
@@ -176,7 +177,7 @@ def build_index(
         )
     mark = time.perf_counter()
     model_dir = prepare_model(cache_dir)
-    encoder = Encoder(model_dir)
+    encoder = Encoder(model_dir, threads=os.cpu_count() or 1)
     timings["model"] = time.perf_counter() - mark
     mark = time.perf_counter()
     cache = EmbeddingCache(cache_dir / "embeddings.sqlite3")

@@ -65,7 +65,12 @@ def export_onnx_model(target: Path) -> Path:
 class Encoder:
     """Encodes texts into L2-normalised float32 vectors with the exported ONNX model."""
 
-    def __init__(self, model_dir: Path, *, threads: int | None = None) -> None:
+    def __init__(self, model_dir: Path, *, threads: int = 1) -> None:
+        """Load the model in ``model_dir``.
+
+        One thread suits serving: a query is short, and requests run side by side in
+        the bot's executor. Builds pass ``threads=os.cpu_count()`` for big batches.
+        """
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -76,7 +81,8 @@ class Encoder:
                 "rebuild with: python scripts/build_index.py"
             )
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(
             str(onnx_path), options, providers=["CPUExecutionProvider"]

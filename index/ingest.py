@@ -11,10 +11,13 @@ import hashlib
 import json
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from index.errors import CorpusError
 from index.passage import Passage
@@ -154,7 +157,12 @@ _JUNK_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
-_FIRST_PERSON_RE = re.compile(r"\b(i|i'm|i’m|i've|i’ve|my|me)\b", re.IGNORECASE)
+# "I" only before a verb, so that "MPS I" or "type I" is not a narrator.
+_FIRST_PERSON_RE = re.compile(
+    r"\bI(?= (?:have|had|was|am|do|did|feel|felt|think|thought|get|got|can|could|would|went|try"
+    r"|tried|started|began|need|want|know|knew|noticed|use|used|love|believe|really|just|never)\b)"
+    r"|\bI['’](?:m|ve|d)\b|\b[Mm]y\b|\bme\b"
+)
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 
@@ -171,7 +179,7 @@ def _is_link_list(text: str) -> bool:
 def _is_personal_anecdote(text: str) -> bool:
     # A first-person story ("I have been experiencing ...") is a reader's comment, not advice.
     words = _WORD_RE.findall(text)
-    return len(words) >= 20 and len(_FIRST_PERSON_RE.findall(text)) / len(words) > 0.07
+    return len(words) >= 20 and len(_FIRST_PERSON_RE.findall(text)) / len(words) > 0.05
 
 
 def junk_reason(text: str) -> str | None:
@@ -202,39 +210,34 @@ def _dedupe_key(text: str) -> str:
 def _shingles(key: str) -> frozenset[int]:
     words = key.split()
     grams = (" ".join(words[i : i + _SHINGLE]) for i in range(max(1, len(words) - _SHINGLE + 1)))
-    return frozenset(int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big")
-                     for g in grams)
+    return frozenset(zlib.crc32(g.encode()) for g in grams)
 
 
 class _NearDuplicateFinder:
     """MinHash with banded LSH: finds near duplicates without comparing every pair."""
 
     _BANDS, _ROWS = 16, 4
-    _MASK = (1 << 61) - 1
 
     def __init__(self) -> None:
-        import random
-
-        rng = random.Random(20261125)  # fixed, so builds are reproducible
+        rng = np.random.default_rng(20261125)  # fixed, so builds are reproducible
         count = self._BANDS * self._ROWS
-        self._a = [rng.randrange(1, self._MASK) for _ in range(count)]
-        self._b = [rng.randrange(0, self._MASK) for _ in range(count)]
-        self._buckets: dict[tuple[int, tuple[int, ...]], list[int]] = {}
+        self._a = rng.integers(1, 2**63, size=count, dtype=np.uint64) | np.uint64(1)
+        self._b = rng.integers(0, 2**63, size=count, dtype=np.uint64)
+        self._buckets: dict[tuple[int, bytes], list[int]] = {}
         self._sets: list[frozenset[int]] = []
         self._ids: list[str] = []
 
-    def _signature(self, shingles: frozenset[int]) -> list[int]:
-        return [min((a * s + b) & self._MASK for s in shingles) for a, b in zip(self._a, self._b,
-                                                                               strict=True)]
+    def _signature(self, shingles: frozenset[int]) -> np.ndarray:
+        values = np.fromiter(shingles, dtype=np.uint64, count=len(shingles))
+        # Multiply-add hashing modulo 2**64 (numpy wraps uint64); one row per permutation.
+        hashed = self._a[:, None] * values[None, :] + self._b[:, None]
+        return hashed.min(axis=1)
 
     def find_or_add(self, passage_id: str, key: str) -> str | None:
         """The id of an earlier near duplicate of ``key``, or None after remembering it."""
         shingles = _shingles(key)
-        signature = self._signature(shingles)
-        bands = [
-            (band, tuple(signature[band * self._ROWS : (band + 1) * self._ROWS]))
-            for band in range(self._BANDS)
-        ]
+        signature = self._signature(shingles).reshape(self._BANDS, self._ROWS)
+        bands = [(band, signature[band].tobytes()) for band in range(self._BANDS)]
         candidates = {i for band in bands for i in self._buckets.get(band, ())}
         for i in sorted(candidates):
             other = self._sets[i]

@@ -199,9 +199,7 @@ def import_medquad(root: Path, out: Path, questions_out: Path | None, limit: int
         raise UsageError(f"no question-answer pair with an answer in the XML files under {root}")
     write_jsonl_atomic(out, passages)
     if questions_out is not None:
-        write_jsonl_atomic(
-            questions_out, ({"question": p["question"], "id": p["id"]} for p in passages)
-        )
+        write_jsonl_atomic(questions_out, ({"question": p["question"], "id": p["id"]} for p in passages))
     (out.parent / "ATTRIBUTION.md").write_text(ATTRIBUTION.format(name=out.name), encoding="utf-8")
     return stats
 
@@ -228,9 +226,7 @@ def positive_int(value: str) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "path", type=Path, help="MedQuAD folder, a collection folder or an XML file"
-    )
+    parser.add_argument("path", type=Path, help="MedQuAD folder, a collection folder or an XML file")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
     parser.add_argument(
         "--questions-out", type=Path, default=None, help='write {"question", "id"} lines here'

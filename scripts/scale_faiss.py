@@ -171,9 +171,7 @@ def serialized_size(index: faiss.Index) -> int:
     return int(faiss.serialize_index(index).nbytes)
 
 
-def single_query_search(
-    index: faiss.Index, queries: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray]:
+def single_query_search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """One query per call on one thread; returns (ids, per-query seconds)."""
     faiss.omp_set_num_threads(1)
     for query in queries[:5]:  # warm caches and lazily built structures
@@ -264,13 +262,13 @@ def plan_hnsw(
     half = max(4, args.hnsw_m // 2)
     if predicted * HNSW_HALF_M_COST <= args.hnsw_budget:
         notes.append(
-            f"n={n:,}: HNSW M={args.hnsw_m} build predicted {predicted:.0f}s > budget "
+            f"n={n:,}: HNSW M={args.hnsw_m} build predicted {predicted:.1f}s > budget "
             f"{args.hnsw_budget:.0f}s (n log n from n={max(history):,}); built with M={half}."
         )
         return hnsw_case(dim, half, args.ef_search)
     notes.append(
-        f"n={n:,}: HNSW skipped: build predicted {predicted:.0f}s at M={args.hnsw_m} "
-        f"(~{predicted * HNSW_HALF_M_COST:.0f}s at M={half}) > budget {args.hnsw_budget:.0f}s."
+        f"n={n:,}: HNSW skipped: build predicted {predicted:.1f}s at M={args.hnsw_m} "
+        f"(~{predicted * HNSW_HALF_M_COST:.1f}s at M={half}) > budget {args.hnsw_budget:.1f}s."
     )
     return None
 
@@ -332,9 +330,7 @@ def benchmark_data(
     return corpus, questions[sources], sources
 
 
-def run_size(
-    n: int, args: argparse.Namespace, report: Report, hnsw_history: dict[int, float]
-) -> None:
+def run_size(n: int, args: argparse.Namespace, report: Report, hnsw_history: dict[int, float]) -> None:
     rng = np.random.default_rng(args.seed + n)
     started = time.perf_counter()
     corpus, queries, sources = benchmark_data(n, args, rng)
@@ -434,18 +430,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=lambda s: [t.strip() for t in s.split(",")],
         help="comma list of flat, hnsw, ivf",
     )
-    parser.add_argument(
-        "--data", choices=["uniform", "clustered"], default="uniform", help="default uniform"
-    )
+    parser.add_argument("--data", choices=["uniform", "clustered"], default="uniform", help="default uniform")
     parser.add_argument("--dim", type=int, default=DIM)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--noise", type=float, default=0.5, help="query noise norm (default 0.5)")
     parser.add_argument("--hnsw-m", type=int, default=32)
     parser.add_argument("--ef-search", type=int_list, default=[64, 128])
     parser.add_argument("--nprobe", type=int_list, default=[8, 16, 32])
-    parser.add_argument(
-        "--hnsw-budget", type=float, default=300.0, help="max predicted HNSW build seconds"
-    )
+    parser.add_argument("--hnsw-budget", type=float, default=300.0, help="max predicted HNSW build seconds")
     parser.add_argument(
         "--vectors",
         type=Path,

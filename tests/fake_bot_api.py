@@ -274,7 +274,10 @@ class FakeBotApi:
             self.commands: list[dict[str, Any]] = []
             self._stopping = False
             self._updates: deque[dict[str, Any]] = deque()
-            self._update_ids = itertools.count(1)
+            # Update ids keep growing across resets, as Telegram's do: a long poll left over
+            # from an earlier client must not confirm (drop) the updates of the next one.
+            if not hasattr(self, "_update_ids"):
+                self._update_ids = itertools.count(1)
             self._message_ids: dict[int, itertools.count] = {}
             self._messages: dict[tuple[int, int], dict[str, Any]] = {}
             self._faults: dict[str, deque[Fault]] = {}
@@ -362,7 +365,11 @@ class FakeBotApi:
         """
         with self._lock:
             chat_id = bot_message["chat"]["id"]
-            current = self._messages.get((chat_id, bot_message["message_id"]), bot_message)
+            current = dict(self._messages.get((chat_id, bot_message["message_id"]), bot_message))
+            replied = current.get("reply_to_message")
+            if replied is not None:  # as it is now: Telegram sends the edited text
+                key = (chat_id, replied["message_id"])
+                current["reply_to_message"] = _shallow(self._messages.get(key, replied))
             user_id = chat_id if user_id is None else user_id
             query_id = f"cq{next(self._callback_ids)}"
             self._open_callbacks.add(query_id)

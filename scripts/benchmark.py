@@ -1,0 +1,250 @@
+"""Benchmark Limber against a plain baseline, in one run, on this machine.
+
+    python scripts/benchmark.py [--index DIR] [--questions 400] [--json] [--skip-telegram] [--skip-build]
+
+Measures, each in a fresh process so that numbers do not leak into each other:
+  * cold start (process start to first answer) and index load time;
+  * per-question latency p50/p95/p99 of the full pipeline (triage, encode, search,
+    compose), and of repeated questions (LRU cache hits);
+  * the same for the baseline: sentence-transformers (torch) encode plus a FAISS
+    flat search of the same passage vectors, and the ratio between the two;
+  * resident memory after load and after the run;
+  * Telegram end to end: 1,000 messages from 100 chats through the real PTB
+    application and a local fake Bot API server (answers/s, p95 update -> reply);
+  * index build time of the seed corpus from nothing (model export included) and
+    from the embedding cache.
+Speed is reported here, never asserted by tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    return {"p50_ms": pick(0.50), "p95_ms": pick(0.95), "p99_ms": pick(0.99),
+            "mean_ms": statistics.fmean(ordered), "count": len(ordered)}
+
+
+def _questions(count: int) -> list[str]:
+    """Distinct users' questions: the evaluation set, then reworded copies of it."""
+    cases = (ROOT / "tests" / "data" / "eval.jsonl").read_text(encoding="utf-8").splitlines()
+    base = [json.loads(line)["question"] for line in cases if line.strip()]
+    prefixes = ["", "please tell me: ", "quick question, ", "hey, ", "can you help: "]
+    questions = [p + q for p in prefixes for q in base]
+    return questions[:count]
+
+
+# -- children: each measures itself in a clean process ----------------------------------------
+
+
+def child_limber(index: Path, count: int, started: float) -> dict[str, object]:
+    """Cold start, load time, latency and memory of Limber's own query path."""
+    from bot.config import Settings
+    from bot.service import open_pipeline
+
+    load_started = time.time()
+    pipeline = open_pipeline(Settings.from_env(index_dir=index))
+    load_seconds = time.time() - load_started
+    pipeline.answer("how do I stretch my hip flexors?")
+    cold_start = time.time() - started
+    rss_loaded = _rss_mb()
+    questions = _questions(count)
+    latencies = []
+    for question in questions:
+        begin = time.perf_counter()
+        pipeline.answer(question)
+        latencies.append((time.perf_counter() - begin) * 1000)
+    cached = []
+    for question in questions[:100]:
+        begin = time.perf_counter()
+        pipeline.answer(question)
+        cached.append((time.perf_counter() - begin) * 1000)
+    return {
+        "cold_start_s": cold_start,
+        "index_load_s": load_seconds,
+        "latency": _percentiles(latencies),
+        "latency_cached": _percentiles(cached),
+        "rss_after_load_mb": rss_loaded,
+        "rss_after_run_mb": _rss_mb(),
+        "torch_imported": "torch" in sys.modules,
+    }
+
+
+def child_baseline(index: Path, count: int, started: float) -> dict[str, object]:
+    """Plain sentence-transformers encode plus FAISS flat search of the same vectors."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import faiss
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    from index.embed import packaged_model_path
+
+    load_started = time.time()
+    model = SentenceTransformer(str(packaged_model_path()), device="cpu")
+    vectors = np.load(index / "vectors.npy")
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    load_seconds = time.time() - load_started
+    model.encode(["warm up"], normalize_embeddings=True)
+    cold_start = time.time() - started
+    rss_loaded = _rss_mb()
+    latencies = []
+    for question in _questions(count):
+        begin = time.perf_counter()
+        query = model.encode([question], normalize_embeddings=True)
+        flat.search(np.asarray(query, dtype=np.float32), 10)
+        latencies.append((time.perf_counter() - begin) * 1000)
+    return {
+        "cold_start_s": cold_start,
+        "index_load_s": load_seconds,
+        "latency": _percentiles(latencies),
+        "rss_after_load_mb": rss_loaded,
+        "rss_after_run_mb": _rss_mb(),
+    }
+
+
+def child_telegram(index: Path, messages: int, chats: int) -> dict[str, object]:
+    """Messages answered per second through the real PTB application and a fake Bot API."""
+    import asyncio
+
+    from bot.config import Settings
+    from bot.service import open_pipeline
+    from tests.fake_bot_api import drive_load
+
+    pipeline = open_pipeline(Settings.from_env(index_dir=index))
+    questions = _questions(400)
+    report = asyncio.run(drive_load(pipeline, questions=questions, messages=messages, chats=chats))
+    return report.as_dict() if hasattr(report, "as_dict") else dict(report.__dict__)
+
+
+def _run_child(kind: str, *args: str) -> dict[str, object]:
+    command = [sys.executable, __file__, "--child", kind, *args, "--started", repr(time.time())]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=1800,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    if done.returncode != 0:
+        raise RuntimeError(f"{kind} benchmark failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _build_times() -> dict[str, float]:
+    """Seed build from nothing (model export included), then again from the cache."""
+    with tempfile.TemporaryDirectory() as scratch:
+        command = [sys.executable, str(ROOT / "scripts" / "build_index.py"), "--quiet",
+                   "--corpus", str(ROOT / "corpus"), "--out", f"{scratch}/index",
+                   "--cache", f"{scratch}/cache"]
+        timings = {}
+        for label in ("seed_build_cold_s", "seed_build_cached_s"):
+            begin = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, timeout=1800)
+            timings[label] = time.perf_counter() - begin
+        return timings
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def _machine() -> dict[str, object]:
+    return {"python": platform.python_version(), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "system": platform.platform()}
+
+
+def _print_table(result: dict[str, dict]) -> None:
+    limber, baseline = result["limber"], result["baseline"]
+    print(f"machine: {result['machine']}")
+    print(f"{'':34}{'Limber':>12}{'baseline':>12}")
+    rows = [
+        ("cold start (s)", limber["cold_start_s"], baseline["cold_start_s"]),
+        ("index load (s)", limber["index_load_s"], baseline["index_load_s"]),
+        ("latency p50 (ms)", limber["latency"]["p50_ms"], baseline["latency"]["p50_ms"]),
+        ("latency p95 (ms)", limber["latency"]["p95_ms"], baseline["latency"]["p95_ms"]),
+        ("latency p99 (ms)", limber["latency"]["p99_ms"], baseline["latency"]["p99_ms"]),
+        ("RSS after load (MB)", limber["rss_after_load_mb"], baseline["rss_after_load_mb"]),
+        ("RSS after run (MB)", limber["rss_after_run_mb"], baseline["rss_after_run_mb"]),
+    ]
+    for name, ours, theirs in rows:
+        print(f"{name:34}{ours:>12.2f}{theirs:>12.2f}")
+    print(f"{'p50 ratio Limber / baseline':34}{result['p50_ratio']:>12.2f}")
+    print(f"{'cached question p50 (ms)':34}{limber['latency_cached']['p50_ms']:>12.3f}")
+    print(f"questions: {limber['latency']['count']} (full pipeline: triage, encode, search, compose)")
+    if "telegram" in result:
+        telegram = result["telegram"]
+        print("telegram end to end:")
+        for key, value in telegram.items():
+            print(f"  {key:32}{value}")
+    if "build" in result:
+        for key, value in result["build"].items():
+            print(f"{key:34}{value:>12.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path,
+                        default=Path(os.environ.get("LIMBER_INDEX_DIR", "var/index")))
+    parser.add_argument("--questions", type=int, default=400)
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--chats", type=int, default=100)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--skip-telegram", action="store_true")
+    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--child", choices=["limber", "baseline", "telegram"], help=argparse.SUPPRESS)
+    parser.add_argument("--started", type=float, default=0.0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    index = args.index.resolve()
+    if args.child:
+        runners = {
+            "limber": lambda: child_limber(index, args.questions, args.started),
+            "baseline": lambda: child_baseline(index, args.questions, args.started),
+            "telegram": lambda: child_telegram(index, args.messages, args.chats),
+        }
+        print(json.dumps(runners[args.child]()))
+        return 0
+    if not (index / "manifest.json").is_file():
+        print(f"error: no index at {index}; build it with: python scripts/build_index.py",
+              file=sys.stderr)
+        return 2
+    common = ["--index", str(index), "--questions", str(args.questions)]
+    result: dict[str, object] = {"machine": _machine()}
+    result["limber"] = _run_child("limber", *common)
+    result["baseline"] = _run_child("baseline", *common)
+    result["p50_ratio"] = (result["limber"]["latency"]["p50_ms"]  # type: ignore[index]
+                           / result["baseline"]["latency"]["p50_ms"])  # type: ignore[index]
+    if not args.skip_telegram:
+        result["telegram"] = _run_child("telegram", "--index", str(index), "--messages",
+                                        str(args.messages), "--chats", str(args.chats))
+    if not args.skip_build:
+        result["build"] = _build_times()
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_table(result)  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
