@@ -34,6 +34,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 __all__ = [
     "DISCLAIMER",
@@ -109,6 +110,100 @@ def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = _INVISIBLE.sub("", text).lower()
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
+
+
+# ---- typo repair ------------------------------------------------------------------------
+# Users misspell exactly the words the rules key on ("blader", "suicde", "givin way",
+# "crahs"). A word one edit away (a letter missing, extra, wrong or two letters swapped)
+# from one of these targets is read as the target, unless it is a real word itself.
+_TYPO_TARGETS = _words(
+    "bladder bowel bowels control urinate urinating urine incontinence incontinent peeing "
+    "pissing toilet numbness numbed tingling tingly tingle sensation feeling privates genitals "
+    "groin saddle buttocks buttock thighs vagina penis testicles scrotum perineum sciatica "
+    "sciatic weakness giving buckled buckling collapsed collapsing dragging tripping floppy "
+    "paralysed paralyzed crash crashed accident collision ladder scaffolding motorbike "
+    "motorcycle chest spreading radiating crushing pressure breath breathe breathing fever "
+    "feverish temperature chills shivering sweats cancer chemotherapy tumour epidural injection "
+    "surgery operation weight unexplained dieting constant osteoporosis steroids prednisone "
+    "heroin injecting suicide suicidal myself killing dying alive living anymore ending overdose "
+    "tablets harming cutting hurting thinking erection wiping emergency"
+)
+# Short words are only repaired when two letters are swapped ("pian", "nubm").
+_SHORT_TARGETS = _words("numb weak kill pain legs feel foot feet pills chemo")
+_TYPO_EXTRA = {"kil": "kill", "kll": "kill", "pee'd": "peed"}
+# Real words one edit away from a target (from the MedQuAD vocabulary plus everyday words):
+# never "corrected", so "fell off a ladder" stays a ladder and "never" never becomes "fever".
+_REAL_NEIGHBOURS = _words(
+    "accidents addle alike bending billing bladders blander bowed bowen bowls bragging brash "
+    "breadth breathed breathes breaths brushing buckles buckley butting cancel cancers canker "
+    "canter charming cheat chess chests childs chill clash collapse collapses controls crashes "
+    "crass crest crush crusting cushing dancer doing dowel dripping drugging drying dyeing eight "
+    "election emergence endings erections eying farming feeding feelings fending fevers fewer "
+    "filling fiver genital grain gripping groan grown gutting harping heeling height heroic "
+    "heroine highs hills hissing humour hunting hurling hurtling infecting infection injections "
+    "jingling jutting keeling kissing lancer lander lending lever liking lining lying madder "
+    "mending milling mingling missing motorcycles never number olive operations overdoes paddle "
+    "paralyses paralyze passing peeking peeping peering peeving pending piping pressures "
+    "primates private purine putting reeling rending ripping rumour rushing sadder saddles seats "
+    "seeing sending sensations sever single singling sloppy steroid stripping swats swears sweat "
+    "sweaty sweets swiping tables tablet tangle temperatures tending testicle thanking thigh "
+    "thinning tilling tingles tinkling towel towels trapping trash tripling tumor tumours tying "
+    "urinated urinates vaginal vending vowel vying waddle warming weigh weighs weights wending "
+    "willing wiring"
+)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _one_substitution_or_swap(a: str, b: str) -> bool:
+    """Same-length words that differ in one letter, or in two adjacent swapped letters."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) == 1:
+        return True
+    i, j = diff if len(diff) == 2 else (0, 0)
+    return j == i + 1 and a[i] == b[j] and a[j] == b[i]
+
+
+def _deletion_index() -> dict[str, str | None]:
+    """Each target with one letter deleted -> the target (None when two targets share it)."""
+    index: dict[str, str | None] = {}
+    for target in _TYPO_TARGETS:
+        for variant in _deletions(target):
+            index[variant] = target if index.get(variant, target) == target else None
+    return index
+
+
+_TARGET_BY_DELETION = _deletion_index()
+_SWAPPED_SHORT = {
+    t[:i] + t[i + 1] + t[i] + t[i + 2:]: t
+    for t in _SHORT_TARGETS
+    for i in range(len(t) - 1)
+    if t[i] != t[i + 1]
+}
+
+
+@lru_cache(maxsize=8192)
+def _repair_word(word: str) -> str:
+    """The target ``word`` is a one-edit misspelling of, or ``word`` itself."""
+    if word in _TYPO_EXTRA or word in _SWAPPED_SHORT:
+        return _TYPO_EXTRA.get(word) or _SWAPPED_SHORT[word]
+    if len(word) < 5 or word in _TYPO_TARGETS or word in _REAL_NEIGHBOURS:
+        return word
+    found = {_TARGET_BY_DELETION.get(word)}  # a letter missing: "blader"
+    for variant in _deletions(word):
+        if variant in _TYPO_TARGETS:  # a letter too many: "controll"
+            found.add(variant)
+        target = _TARGET_BY_DELETION.get(variant)
+        if target and len(target) == len(word) and _one_substitution_or_swap(word, target):
+            found.add(target)  # a letter wrong or two swapped: "crahs"
+    found.discard(None)
+    return found.pop() if len(found) == 1 else word  # type: ignore[return-value]
+
+
+def _repair_typos(text: str) -> str:
+    return re.sub(r"[a-z]+(?:'d)?", lambda m: _repair_word(m.group()), text)
 
 
 # A "." followed by a digit is a decimal point ("38.5"), not a sentence end.
@@ -326,7 +421,7 @@ _SADDLE = (
     r"rectum|perineum|perineal area|taint|inner thighs?|saddle(?: area| region)?|"
     r"between my legs|down there|down below|nether regions?|undercarriage|lady parts|man parts|"
     r"groin area|pubic area|genital region|perianal area|sit bones|sitting bones|fanny|"
-    r"bum ?hole|butt ?hole|arse ?hole|willy|dick|cock)"
+    r"bum ?hole|butt ?hole|arse ?hole|willy|dick|cock|junk)"
 )
 _BUTT = r"(?:bum|butt|buttocks?|butt cheeks?|bottom(?! of)|backside|arse|booty|behind)"
 _NUMB = (
@@ -344,6 +439,7 @@ _BACK = _rx(
     r"(?! (?:to|then|home|in|at|up|on|of|from|when|and forth)\b)"
     r"(?! (?:is|feels|was|has been|'s) (?:fine|ok|okay|good|better|great|normal|all right)\b)",
     r"\bback ?(?:pain|ache|aches|hurts?|hurting|spasms?|problems?|injury|issues?)\b",
+    r"\bback'?s\b(?! (?:fine|ok|okay|good|better|great|normal)\b)",
     r"\b(?:backache|backpain|spine|spinal|lumbar|sciatica|sciatic|s[c]?iati\w*|tailbone|"
     r"coccyx|sacroiliac|si joint|sacrum|discs?|disks?|vertebra\w*|flank|kidneys?|hips?|"
     r"buttocks?|neck)\b",
@@ -351,7 +447,7 @@ _BACK = _rx(
 _PAIN = _rx(
     r"\b(?:pain\w*|hurt\w*|ache\w*|aching|sore\w*|agony|agoni[sz]ing|injur\w*|numb\w*|"
     r"tingl\w*|swollen|swelling|bruis\w*|crack\w*|snap\w*|broke\w*|fractur\w*|stiff\w*|"
-    r"throb\w*|wrecked|killing me|excruciating)\b",
+    r"throb\w*|wrecked|killing me|excruciating|messed up|screwed up|in bits|in pieces|jacked)\b",
     rf"\b{_CANT} move\b|\bcan (?:barely|hardly) move\b",
 )
 # What makes an accident worth an emergency check: pain, or a hard landing on the spine.
@@ -418,7 +514,8 @@ _CRISIS_RULES: tuple[_Rule, ...] = (
             r"burpees?|squad|grip|king|seat))",
             r"\b(?:kill|killing|killed|end|ending|off|offing|top|topping|murder) "
             r"(?:myself|my ?self)\b(?! (?:at|in|with|over|doing|trying|working|laughing|to get)\b)",
-            r"\b(?:wanna|want to|gonna|going to|about to|should|might|i'll|ill|to) kms\b",
+            r"\b(?:wanna|want to|gonna|going to|about to|should|might|i'll|ill|to)"
+            r"(?: just| literally| actually| honestly| prob(?:ably)?)? kms\b",
             r"\b(?:end|ending|take|taking) my (?:own )?life\b|\bend it all\b|\bending it all\b",
             r"\bend (?:it|things|everything) (?:now|tonight|today|here|for good|forever)\b",
             r"\b(?:want|wanna|wanted|wanting|ready|decided|planning|plan|going|gonna) to end "
@@ -632,7 +729,7 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
     _Rule(
         "cauda_equina:saddle_numbness",
         _rx(
-            rf"\b{_NUMB}\b[^.?!,;]{{0,25}}?\b(?:in|around|on|of|down|between|at|across)\b"
+            rf"\b{_NUMB}\b[^.?!,;]{{0,25}}?\b(?:in|around|round|on|of|down|between|at|across)\b"
             rf" {_gap(3)}{_SADDLE}\b",
             rf"\b{_SADDLE}\b(?: (?:and|&|or) (?:my |the )?(?:{_SADDLE}|{_BUTT}|{_LEG}))? "
             rf"{_gap(2)}{_LINK} {_gap(3)}(?:numb\w*|tingl\w*|dead|without feeling)\b",
@@ -740,8 +837,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             rf"power|use|control))\b {_gap(2)}(?:in|of|down)\b (?:both |my |one |the |either |"
             rf"left |right |whole |lower |of )*{_LEG_W}\b",
             rf"\b{_LEG_W}\b(?: (?:and|&|or) (?:my |the )?{_LEG_W})? {_gap(4)}(?:weak|weaker|"
-            r"weakening|weakened|like jelly|jelly|jello|floppy|useless|limp|gave way|give way|"
-            r"giving way|gives way|gave out|give out|giving out|gives out|buckl\w*|collaps\w*|"
+            r"weakness|weakening|weakened|like jelly|jelly|jello|floppy|useless|limp|gave way|"
+            r"give way|giving way|gives way|gave out|give out|giving out|gives out|buckl\w*|collaps\w*|"
             r"went from under me|go(?:es|ing)? from under me|(?:won'?t|doesn'?t|don'?t|"
             r"will not) (?:work|hold me|move|support me|do what|respond|obey|listen)|"
             r"stopped working|not working|paraly[sz]\w*)\b",
@@ -782,9 +879,10 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"\b(?:crash\w*|wreck\w*|smash\w*|totall?ed|rolled) (?:my |the |our |a |his |her |"
             r"into )?(?:\w+ )?(?:car|bike|motorbike|motorcycle|scooter|moped|truck|van|vehicle)\b",
             r"\b(?:hit|knocked (?:down|over|off)|run over|ran over|struck|clipped|mowed down|"
-            r"ploughed into|plowed into)(?: (?:my|the|his|her) (?:bike|bicycle|motorbike|scooter|"
-            r"feet))? by (?:a |an |the |some )?(?:\w+ )?(?:car|bus|truck|"
-            r"lorry|van|vehicle|motorbike|motorcycle|cyclist|bike|train|driver)\b",
+            r"ploughed into|plowed into|totall?ed|wiped out|flattened|taken out|rammed)"
+            r"(?: (?:my|the|his|her) (?:bike|bicycle|motorbike|scooter|feet))? by "
+            r"(?:a |an |the |some )?(?:\w+ )?(?:car|bus|truck|lorry|van|vehicle|motorbike|"
+            r"motorcycle|cyclist|bike|train|driver)\b",
             r"\brear[- ]?ended\b|\bt[- ]?boned\b|\bhead[- ]?on collision\b|\bwhiplash\b",
             r"\b(?:car|vehicle|van|truck|bike|motorbike|scooter) (?:was |got )?(?:hit|struck|"
             r"smashed|written off|totall?ed|rolled)\b|\bhit from (?:behind|the side)\b",
@@ -924,6 +1022,15 @@ _NIGHT_OR_REST = _rx(
     r"sleeping)|at rest|even (?:when|while) (?:lying|resting|sleeping)|lying down|in bed)\b"
 )
 
+_INTENTIONAL_WEIGHT_LOSS = _rx(
+    r"\b(?:trying to lose|want to lose|need to lose|should i lose|calorie\w*|ozempic|wegovy|"
+    r"mounjaro|semaglutide|tirzepatide|bariatric|gastric (?:band|sleeve|bypass)|helped my back|"
+    r"to help my back|slimming|fasting)\b",
+    r"\bweight ?loss (?:programme|program|plan|journey|goals?|surgery|jabs?|injections?|drugs?|"
+    r"medication|tips|app|group|club|class)\b",
+    r"(?<!not )(?<!without )(?<!n't been )(?<!not been )(?<!nt been )\b(?:dieting|on a diet)\b",
+)
+
 _URGENT_RULES: tuple[_Rule, ...] = (
     _Rule(
         "fever_with_back_pain",
@@ -976,7 +1083,7 @@ _URGENT_RULES: tuple[_Rule, ...] = (
             r"\b(?:history of|hx of|had|have had|'ve had|ve had|have|has|got|survived|survivor of|"
             r"beat|beaten|remission from|in remission|treated for|treatment for|diagnosed with|"
             r"recovering from|finished|battled|battling|fighting|living with|being treated for)"
-            rf"\b(?: [\w']+){{0,3}}? {_CANCER}\b(?! (?:screening|tests?|scans?|checks?|scare|"
+            rf"\b(?: [\w']+){{0,4}}? {_CANCER}\b(?! (?:screening|tests?|scans?|checks?|scare|"
             r"risk|free|clear|negative|ruled out))",
             rf"\b{_CANCER} (?:survivor|patient|history|in remission|treatment)\b",
             r"\b(?:my|previous|prior|past) (?:\w+ )?(?:cancer|tumou?r|chemo\w*|radiotherapy|"
@@ -993,7 +1100,7 @@ _URGENT_RULES: tuple[_Rule, ...] = (
         _rx(
             r"\b(?:lost|losing|lose|dropped|dropping|shed|shedding)\b(?: [\w'.]+){0,4}? "
             r"(?:\d+(?:[.,]\d+)? ?)?(?:weight|kgs?|kilos?|lbs?|pounds|stones?|st)\b",
-            r"\bweight ?loss\b|\bunexplained weight\b",
+            r"\bunexplained weight\b",
             r"\b(?:clothes|trousers|jeans|pants|belt) (?:are |is |have |has )?(?:got(?:ten)? |"
             r"been |getting )?(?:loose|looser|falling off|baggy)\b",
         ),
@@ -1009,13 +1116,15 @@ _URGENT_RULES: tuple[_Rule, ...] = (
                 r"out of nowhere|randomly)\b"
             ),
         ),
-        unless=_rx(
-            r"\b(?:trying to lose|want to lose|need to lose|should i lose|calorie\w*|ozempic|"
-            r"wegovy|mounjaro|semaglutide|tirzepatide|bariatric|gastric (?:band|sleeve|bypass)|"
-            r"helped my back|to help my back)\b",
-            r"(?<!not )(?<!without )(?<!n't been )(?<!not been )(?<!nt been )\b(?:dieting|"
-            r"on a diet)\b",
-        ),
+        unless=_INTENTIONAL_WEIGHT_LOSS,
+    ),
+    _Rule(
+        # "weight loss and back pain": the noun, listed as a symptom, needs no "unexplained".
+        "weight_loss_with_back_pain",
+        _rx(r"\bweight ?loss\b"),
+        URGENT,
+        requires=(_BACK,),
+        unless=_rx(_INTENTIONAL_WEIGHT_LOSS.pattern, r"\b(?:help|helps|helped|good for|lose)\b"),
     ),
     _Rule(
         "infection_risk:iv_drug_use",
@@ -1251,8 +1360,17 @@ def triage(question: str) -> Triage | None:
     if not any(c.isalnum() for c in text):
         return None
     doc = _Doc.of(text)
-    for step in (_crisis, _red_flag, _greeting, _help, _not_english, _dose):
-        result = step(doc)
+    repaired = _Doc.of(fixed) if (fixed := _repair_typos(text)) != text else doc
+    # Safety checks read the typo-repaired text; the rest read what the user wrote.
+    for step, view in (
+        (_crisis, repaired),
+        (_red_flag, repaired),
+        (_greeting, doc),
+        (_help, doc),
+        (_not_english, doc),
+        (_dose, doc),
+    ):
+        result = step(view)
         if result is not None:
             return result
     return None

@@ -110,7 +110,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 MEDQUAD_ATTRIBUTION = "MedQuAD, Ben Abacha & Demner-Fushman 2019, CC BY 4.0"
 MEDQUAD_URL = "https://github.com/abachaa/MedQuAD"
 
-_CONCURRENT_UPDATES = 64  # updates answered at once; the pipeline itself runs on _WORKERS threads
+_CONCURRENT_UPDATES = 256  # updates in progress at once (most wait for pacing, not CPU)
 _WORKERS = 4
 _MAX_BACKOFF = 8.0  # seconds: the longest pause between two send attempts
 _TYPING_REPEAT = 4.5  # Telegram shows "typing" for 5 s

@@ -122,14 +122,25 @@ def _embed_all(
         new_items = {EmbeddingCache.key(t): v for t, v in zip(missing, fresh, strict=True)}
         cache.put_many(new_items)
         known.update(new_items)
-    vectors = np.stack([known[k] for k in keys]) if keys else np.zeros((0, encoder.dimension))
+    vectors = (
+        np.stack([known[k] for k in keys])
+        if keys
+        else np.zeros((0, encoder.dimension), dtype=np.float32)
+    )
     return vectors.astype(np.float32), len(missing)
+
+
+# Sentence vectors sharpen retrieval and pick the sentences shown in bold, but cost about ten
+# embeddings a passage. Beyond this many passages a build embeds paragraphs only, so that a
+# MedQuAD-sized corpus builds in minutes; search and highlighting then use BM25 per sentence.
+SENTENCE_VECTOR_LIMIT = 5_000
 
 
 def _passage_vectors(
     passages: list[Passage], encoder: Encoder, cache: EmbeddingCache, show_progress: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Paragraph vectors (windows pooled back), sentence vectors, and sentence owners."""
+    with_sentences = len(passages) <= SENTENCE_VECTOR_LIMIT
     window_texts: list[str] = []
     window_owner: list[int] = []
     sentence_texts: list[str] = []
@@ -143,8 +154,9 @@ def _passage_vectors(
         )
         window_texts += windows
         window_owner += [number] * len(windows)
-        sentence_texts += sentences
-        sentence_owner += [number] * len(sentences)
+        if with_sentences:
+            sentence_texts += sentences
+            sentence_owner += [number] * len(sentences)
     vectors, embedded = _embed_all(
         window_texts + sentence_texts, encoder, cache, show_progress
     )

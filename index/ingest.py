@@ -35,7 +35,8 @@ __all__ = [
 ]
 
 ACCEPTED_SUFFIXES = (".txt", ".md", ".jsonl")
-_NOT_INDEXED = {"readme.md"}  # the corpus README documents formats; it is not a document
+# Files that document a corpus rather than belong to it (formats, licences, attribution).
+_NOT_INDEXED = {"readme.md", "attribution.md", "license.md", "license.txt", "notice.md"}
 _MIN_CHARS = 40  # shorter fragments carry no answer (a lone "×", a stray heading)
 
 

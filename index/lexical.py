@@ -190,8 +190,8 @@ class Analyzer:
         return self._stem([w for w in self.words(text) if w not in _STOPWORDS])
 
     def query_terms(self, text: str, *, expand: bool = True) -> list[str]:
-        """Terms of a query: corrected spelling, and lay words expanded when ``expand``."""
-        words = [w for w in self.words(self.repair(text).text) if w not in _STOPWORDS]
+        """Terms of a query (already repaired), with lay words expanded when ``expand``."""
+        words = [w for w in self.words(text) if w not in _STOPWORDS]
         if expand:
             words += [
                 extra

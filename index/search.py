@@ -130,26 +130,25 @@ class Retriever:
         if p.mode in ("hybrid", "dense"):
             vector = index.encoder.encode_one(understood)
             paragraph = self._paragraph_scores(index, vector)
-            sentence_scores = index.sentence_vectors @ vector
-            sentence = _best_per_owner(sentence_scores, index.sentence_owner, count)
+            if len(index.sentence_vectors):
+                sentence_scores = index.sentence_vectors @ vector
+                sentence = _best_per_owner(sentence_scores, index.sentence_owner, count)
+            else:  # a large corpus is indexed by paragraph only (see index.build)
+                sentence = paragraph
         lexical = np.zeros(count, dtype=np.float32)
+        terms = analyzer.query_terms(understood if p.repair else query, expand=p.expand)
         if p.mode in ("hybrid", "lexical"):
-            terms = (
-                analyzer.query_terms(understood, expand=p.expand)
-                if p.repair
-                else analyzer.query_terms(query, expand=p.expand)
-            )
             raw = index.lexical.scores(terms)
             lexical = raw / (raw + p.lexical_half)
         fused = self._fuse(paragraph, sentence, lexical)
-        top = np.argsort(-fused, kind="stable")[:k]
+        top = _top(fused, k)
         ranked = [
             ScoredPassage(
                 passage=index.passages[i],
                 score=float(fused[i]),
                 dense=float(max(paragraph[i], sentence[i])),
                 lexical=float(lexical[i]),
-                sentence_scores=_sentence_scores(i, index, sentence_scores),
+                sentence_scores=_sentence_scores(i, index, sentence_scores, terms),
             )
             for i in top
         ]
@@ -176,6 +175,14 @@ class Retriever:
         return scores
 
 
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the ``k`` highest scores, best first (ties keep corpus order)."""
+    if k < len(scores):
+        candidates = np.argpartition(-scores, k - 1)[:k]
+        return candidates[np.lexsort((candidates, -scores[candidates]))]
+    return np.argsort(-scores, kind="stable")
+
+
 def _best_per_owner(scores: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
     best = np.full(count, -1.0, dtype=np.float32)
     np.maximum.at(best, owner, scores)
@@ -184,12 +191,20 @@ def _best_per_owner(scores: np.ndarray, owner: np.ndarray, count: int) -> np.nda
 
 
 def _sentence_scores(
-    passage_number: int, index: LoadedIndex, sentence_scores: np.ndarray
+    passage_number: int, index: LoadedIndex, sentence_scores: np.ndarray, terms: list[str]
 ) -> tuple[float, ...]:
-    if len(sentence_scores) == 0:
-        return ()
+    """How well each sentence of a passage matches: by vector, or by shared terms."""
     start, end = index.sentence_spans[passage_number]
-    return tuple(float(s) for s in sentence_scores[start:end])
+    if len(sentence_scores) and end > start:
+        return tuple(float(s) for s in sentence_scores[start:end])
+    wanted = set(terms)
+    if not wanted:
+        return ()
+    analyzer = index.lexical.analyzer
+    return tuple(
+        len(wanted & set(analyzer.terms(sentence))) / len(wanted)
+        for sentence in index.passages[passage_number].sentences
+    )
 
 
 def _truncate(query: str) -> str:

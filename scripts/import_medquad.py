@@ -19,7 +19,8 @@ independently, and some CancerGov files share their qids), so ``id`` is
 ``~2``, ``~3``... in file order; ``qid`` keeps the dataset's own value.
 
 ``--questions-out`` writes ``{"question", "id"}`` per passage: the query whose
-right answer is that passage, for a retrieval benchmark.
+right answer is that passage, for a retrieval benchmark. It must lie outside the
+output's folder, which the index build reads as the corpus (every file in it).
 
 MedQuAD is CC BY 4.0: an ``ATTRIBUTION.md`` is written next to the output.
 Malformed XML files are reported on stderr, counted and skipped. A missing PATH
@@ -193,6 +194,11 @@ def import_medquad(root: Path, out: Path, questions_out: Path | None, limit: int
     files = find_xml_files(root)
     if not files:
         raise UsageError(f"no .xml files under {root}: pass the MedQuAD folder")
+    if questions_out is not None and questions_out.resolve().is_relative_to(out.resolve().parent):
+        raise UsageError(
+            f"--questions-out {questions_out} is inside the corpus folder {out.parent}, "
+            "where the index build would read it as a document: write it elsewhere"
+        )
     stats = Stats()
     passages = list(read_passages(files, stats, limit))
     if not passages:

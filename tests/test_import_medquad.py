@@ -42,7 +42,7 @@ def read_jsonl(path: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     out_dir = tmp_path_factory.mktemp("medquad")
-    out, questions = out_dir / "medquad.jsonl", out_dir / "questions.jsonl"
+    out, questions = out_dir / "corpus" / "medquad.jsonl", out_dir / "questions.jsonl"
     result = run(SAMPLE, "--out", out, "--questions-out", questions)
     assert result.returncode == 0, result.stderr
     return {
@@ -165,3 +165,13 @@ def test_folder_without_xml_exits_2_instead_of_writing_an_empty_corpus(tmp_path:
     assert result.stderr.strip().count("\n") == 0
     assert "no .xml files" in result.stderr
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_questions_file_inside_the_corpus_folder_is_refused_as_the_index_build_would_read_it(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "corpus" / "medquad.jsonl"
+    result = run(SAMPLE, "--out", out, "--questions-out", tmp_path / "corpus" / "questions.jsonl")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "--questions-out" in result.stderr
+    assert not out.exists()
