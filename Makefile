@@ -4,16 +4,17 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup index run console test lint audit benchmark evaluate clean
+.PHONY: setup index run console test lint audit lock benchmark evaluate clean
 
 setup: $(VENV)/.installed
 
 # CPU torch goes in first and pinned: an unpinned install would pull a multi-GB CUDA build.
-$(VENV)/.installed: pyproject.toml
+# requirements.lock pins every other package to the versions the tests ran with.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
 
 index: setup
@@ -31,8 +32,13 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# Known vulnerabilities in the locked dependencies (exit code 1 when any is found).
 audit: setup
-	$(BIN)/pip-audit --skip-editable
+	$(BIN)/pip-audit --requirement requirements.lock --no-deps --disable-pip --progress-spinner off
+
+# Re-pin after changing dependencies in pyproject.toml.
+lock: setup
+	$(BIN)/python -m pip freeze --exclude-editable > requirements.lock
 
 evaluate: index
 	$(BIN)/python scripts/evaluate.py tests/data/eval.jsonl --ablation --curve

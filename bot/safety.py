@@ -25,6 +25,9 @@ Design notes (the rules are scored on paraphrases we never see, so they aim to g
   count together with back pain (co-occurrence rules).
 * Idioms are not crises: "this pain is killing me", "I could kill for a massage",
   "dying to know", "suicide sprints".
+* Safety checks also read a typo-repaired copy of the text: a word one edit away from a
+  key term ("blader", "suicde", "givin way") is read as that term, unless it is a real
+  word itself ("ladder", "never").
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ class Triage:
 # --------------------------------------------------------------------------------------
 # Normalisation and sentence / clause structure
 # --------------------------------------------------------------------------------------
+
 
 def _rx(*parts: str) -> re.Pattern[str]:
     """One compiled alternation of the given regex parts."""
@@ -186,23 +190,28 @@ _SWAPPED_SHORT = {
 
 @lru_cache(maxsize=8192)
 def _repair_word(word: str) -> str:
-    """The target ``word`` is a one-edit misspelling of, or ``word`` itself."""
-    if word in _TYPO_EXTRA or word in _SWAPPED_SHORT:
-        return _TYPO_EXTRA.get(word) or _SWAPPED_SHORT[word]
+    """The target that ``word`` misspells by one edit, else ``word`` unchanged."""
+    if word in _TYPO_EXTRA:
+        return _TYPO_EXTRA[word]
+    if word in _SWAPPED_SHORT:
+        return _SWAPPED_SHORT[word]
     if len(word) < 5 or word in _TYPO_TARGETS or word in _REAL_NEIGHBOURS:
         return word
-    found = {_TARGET_BY_DELETION.get(word)}  # a letter missing: "blader"
+    found: set[str] = set()
+    if missing := _TARGET_BY_DELETION.get(word):  # a letter missing: "blader"
+        found.add(missing)
     for variant in _deletions(word):
         if variant in _TYPO_TARGETS:  # a letter too many: "controll"
             found.add(variant)
         target = _TARGET_BY_DELETION.get(variant)
         if target and len(target) == len(word) and _one_substitution_or_swap(word, target):
             found.add(target)  # a letter wrong or two swapped: "crahs"
-    found.discard(None)
-    return found.pop() if len(found) == 1 else word  # type: ignore[return-value]
+    # Two candidate targets: too ambiguous to guess.
+    return found.pop() if len(found) == 1 else word
 
 
 def _repair_typos(text: str) -> str:
+    """``text`` with each misspelt key term replaced by the term itself."""
     return re.sub(r"[a-z]+(?:'d)?", lambda m: _repair_word(m.group()), text)
 
 
@@ -245,7 +254,7 @@ _POST_NEGATION = re.compile(
 )
 
 _FIRST_PERSON = re.compile(
-    r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself|we|we're|we've|our|us)\b"
+    r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself|we|we're|we've|our)\b"
     r"|\bis (?:it|this|that) normal\b|\bnormal to\b"
 )
 # "Tell me about ..." asks for information; its "me" is not a report.
@@ -276,7 +285,7 @@ _INFO_MARKER = re.compile(
 # "Does X cause numbness? I have it." The general question is about the user after all.
 _ANAPHORIC_REPORT = re.compile(
     r"\bi(?:'ve| have)?(?: got| had| have| am having| m having|'m having| get)? "
-    r"(?:it|this|that|these|those|them|both)\b(?! (?:way|is|was|stretch))|"
+    r"(?:it|this|that|these|those|them|both)\b(?! (?:way|is|was|stretch))(?<!get it)|"
     r"\bhappening to me\b|\bthat'?s (?:what|exactly what) i(?:'m| am)? (?:have|having|feel)"
 )
 
@@ -400,7 +409,10 @@ def _occurs(pattern: re.Pattern[str], doc: _Doc) -> bool:
 
 # ---- shared vocabulary ---------------------------------------------------------------
 
-_CANT = r"(?:can'?t|cannot|can not|couldn'?t|could not|unable to|not able to|can'?t seem to)"
+_CANT = (
+    r"(?:can'?t|cannot|can not|couldn'?t|could not|unable to|not able to|can'?t seem to|"
+    r"can no longer|no longer able to|(?:haven'?t|hasn'?t|have not|has not) been able to)"
+)
 _NEG_WORD = (
     r"(?:not|no|never|without|nor|none|can'?t|cannot|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|"
     r"wasn'?t|weren'?t|won'?t|wouldn'?t|haven'?t|hasn'?t|hadn'?t|couldn'?t|ain'?t|but)"
@@ -435,8 +447,9 @@ _LINK = (
 )
 
 _BACK = _rx(
-    r"\b(?:my|lower|upper|mid|middle|low|bad|sore|stiff|the|whole|your|his|her) back\b"
-    r"(?! (?:to|then|home|in|at|up|on|of|from|when|and forth)\b)"
+    # "the back" / "your back" are often not the body ("back to work", "the back of my knee").
+    r"\b(?:(?:my|lower|upper|mid|middle|low|bad|sore|stiff|whole|his|her) back|(?:the|your) "
+    r"back(?! (?:to|then|home|in|at|up|on|of|from|when|and forth)\b))\b"
     r"(?! (?:is|feels|was|has been|'s) (?:fine|ok|okay|good|better|great|normal|all right)\b)",
     r"\bback ?(?:pain|ache|aches|hurts?|hurting|spasms?|problems?|injury|issues?)\b",
     r"\bback'?s\b(?! (?:fine|ok|okay|good|better|great|normal)\b)",
@@ -589,6 +602,7 @@ _CRISIS_RULES: tuple[_Rule, ...] = (
             r"\bcutting (?:myself|my (?:arms?|wrists?|legs?|thighs?|skin))\b"
             r"(?! (?:shaving|while|by accident|accidentally|on))",
             r"\bcut (?:myself|my (?:arms?|wrists?)) (?:on purpose|deliberately|again|to)\b",
+            r"\b(?:been|started|start|keep|am|i'?m) cutting again\b",
             r"\b(?:want|wanna|urge|urges|tempted|thinking about|thoughts of|need) (?:to )?"
             r"(?:hurt\w*|harm\w*|cut\w*|burn\w*|punish\w*) (?:myself|my ?self)\b",
             r"\b(?:hurt|hurting|harm|harming|burn|burning|punch|punching|hit|hitting) myself "
@@ -609,9 +623,14 @@ _CRISIS_RULES: tuple[_Rule, ...] = (
             r"not wake up|kill myself|end my life|sleep forever)|on purpose)\b",
             r"\b(?:stockpil\w*|hoard\w*|saving up|stash\w*) (?:all )?(?:my |of |the )?(?:pills|"
             r"tablets|meds|painkillers|medication|tramadol|codeine|oxy\w*)\b",
-            r"\b(?:take|taking|swallow\w*|down|downing|neck|necking) (?:all (?:of )?(?:my|the|"
-            r"these) (?:pills|tablets|meds|medication|painkillers) (?:at once|in one go|"
-            r"together)|(?:a|the) (?:whole|entire) (?:bottle|box|packet|pack)\b)",
+            # Taking everything at once is a plan when said with intent ("can I take all my
+            # meds at once?" is a dosing question).
+            r"\b(?:think\w* (?:about|of)|going to|gonna|want to|wanna|plan\w* to|tempted to|"
+            r"about to|ready to|consider\w*) (?:just )?(?:take|taking|swallow\w*|down\w*) (?:all|"
+            r"the whole|every|the rest)\b[^.?!]{0,30}\b(?:pills|tablets|meds|medications?|"
+            r"painkillers|bottle|box|packet|pack|at once|in one go|together)\b",
+            r"\b(?:swallow\w*|down\w*|neck\w*) (?:a|the) (?:whole|entire) (?:bottle|box|packet|"
+            r"pack)\b",
             r"\bhow (?:many|much)\b[^.?!]{0,50}?\b(?:to (?:overdose|od|die|kill (?:myself|me|a "
             r"person|someone|you)|not wake up|never wake up|end it|end my life|be fatal|be "
             r"lethal)|(?:is|would be|are) (?:lethal|fatal|deadly|enough to (?:die|kill)))",
@@ -663,6 +682,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             rf"\b{_CANT} (?:really )?feel (?:myself |it )?(?:going|peeing|weeing|urinating|"
             r"passing urine|pee|wee)\b",
             rf"\b{_CANT} (?:control|tell|feel) when (?:i )?(?:pee|wee|urinate|need to go)\b",
+            rf"\b{_CANT} (?:tell|feel|know|sense) (?:when|if) (?:my )?bladder "
+            r"(?:is|gets|'s) full\b",
             r"\b(?:peeing|weeing|urinating|passing urine) (?:has )?(?:become|is|feels|got|gone) "
             r"(?:really |very |so |a bit )?(?:weird|strange|different|difficult|hard|slow|odd)\b",
             r"\b(?:have to|need to|having to) (?:push|strain) (?:hard )?to (?:pee|wee|urinate)\b",
@@ -700,6 +721,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"bladder) leak\w*",
             r"\bbladder accidents?\b|\baccidents? (?:in|with) my (?:pants|underwear|knickers|"
             r"trousers)\b",
+            r"\b(?:a few|a couple of|couple of|some|had|having|little|small) (?:little |small )?"
+            r"leaks\b",
         ),
         EMERGENCY,
         unless=_STRESS_INCONTINENCE,
@@ -736,7 +759,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             rf"\bnumb\w*(?: \w+)? {_SADDLE}\b|\b{_NUMB} (?:between my legs|down there)\b",
             r"\bnumb\w* (?:where |in the (?:area|place) (?:where )?)(?:i|you) (?:sit|would sit)\b",
             rf"\b{_CANT} (?:really |properly |even |fully )?feel\b[^.?!;]{{0,30}}?\b(?:wip\w*|"
-            r"toilet (?:paper|roll|tissue)|loo roll|tissue|(?:sit|sitting) on the (?:toilet|loo))",
+            r"toilet (?:paper|roll|tissue)|loo roll|tissue|(?:(?:sit|sitting|when i'?m) )?on the "
+            r"(?:toilet|loo))",
             r"\bwhen i wipe\b[^.?!]{0,25}\b(?:numb|weird|strange|different|nothing|odd|someone "
             r"else)",
             r"\bno (?:feeling|sensation) when (?:i )?wip\w*|\bsaddle (?:numb\w*|an(?:a)?esthesia|"
@@ -755,6 +779,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             rf"\b{_BUTT}\b(?: (?:and|&|or) (?:my |the )?(?:{_SADDLE}|{_BUTT}|{_LEG}))? "
             rf"{_gap(2)}{_LINK} {_gap(3)}(?:numb\w*|dead|without feeling)\b",
             rf"\bnumb(?:ness)? {_BUTT}\b",
+            rf"\b{_BUTT} (?:(?:completely|totally|all|really|so|very|a bit|kind of|kinda|gone|"
+            r"went|going|feels?) )+numb\w*",
             rf"\b{_CANT} (?:really |properly )?feel (?:my |the )?{_BUTT}",
         ),
         EMERGENCY,
@@ -838,8 +864,8 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             rf"left |right |whole |lower |of )*{_LEG_W}\b",
             rf"\b{_LEG_W}\b(?: (?:and|&|or) (?:my |the )?{_LEG_W})? {_gap(4)}(?:weak|weaker|"
             r"weakness|weakening|weakened|like jelly|jelly|jello|floppy|useless|limp|gave way|"
-            r"give way|giving way|gives way|gave out|give out|giving out|gives out|buckl\w*|collaps\w*|"
-            r"went from under me|go(?:es|ing)? from under me|(?:won'?t|doesn'?t|don'?t|"
+            r"give way|giving way|gives way|gave out|give out|giving out|gives out|buckl\w*|"
+            r"collaps\w*|went from under me|go(?:es|ing)? from under me|(?:won'?t|doesn'?t|don'?t|"
             r"will not) (?:work|hold me|move|support me|do what|respond|obey|listen)|"
             r"stopped working|not working|paraly[sz]\w*)\b",
             rf"\b(?:{_CANT}|can (?:barely|hardly|only just)) (?:really |properly |even )?(?:move|"
@@ -882,7 +908,7 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"ploughed into|plowed into|totall?ed|wiped out|flattened|taken out|rammed)"
             r"(?: (?:my|the|his|her) (?:bike|bicycle|motorbike|scooter|feet))? by "
             r"(?:a |an |the |some )?(?:\w+ )?(?:car|bus|truck|lorry|van|vehicle|motorbike|"
-            r"motorcycle|cyclist|bike|train|driver)\b",
+            r"motorcycle|cyclist|bike|train|driver|taxi|cab|motorist|tractor)\b",
             r"\brear[- ]?ended\b|\bt[- ]?boned\b|\bhead[- ]?on collision\b|\bwhiplash\b",
             r"\b(?:car|vehicle|van|truck|bike|motorbike|scooter) (?:was |got )?(?:hit|struck|"
             r"smashed|written off|totall?ed|rolled)\b|\bhit from (?:behind|the side)\b",
@@ -942,6 +968,13 @@ _EMERGENCY_RULES: tuple[_Rule, ...] = (
             r"\b(?:stretch\w*|pecs?|pectoral\w*|posture|hunch\w*|slouch\w*|muscles?|opener|"
             r"opening|open|push[- ]?ups?|bench press|workout|gym|backbends?|camel)\b"
         ),
+    ),
+    _Rule(
+        # Jaw and left-arm pain together (with back pain) is a heart attack pattern too.
+        "cardiac:chest_pain",
+        _rx(r"\bjaw\b[^.?!]{0,40}\bleft arm\b|\bleft arm\b[^.?!]{0,40}\bjaw\b"),
+        EMERGENCY,
+        requires=(_PAIN,),
     ),
     _Rule(
         "vascular:tearing_pain",
@@ -1240,7 +1273,7 @@ _FILLER = (
     r"ideas)|for (?:that|this|everything|all)|"
     r"everyone|everybody|all|guys|there|bot|limber|friend|mate|buddy|pal|doc|dear|folks|you|"
     r"too|to you|oh|ah|well|yes|yeah|yep|no|nope|lol|haha+|x+|please|pls|man|sir|just|really|"
-    r"tons|loads|today|again|yesterday|earlier|for now|then|ok|my friend"
+    r"tons|loads|heaps|a million|a bunch|today|yesterday|earlier|for now|then|ok|my friend"
 )
 _SMALL_TALK = re.compile(rf"(?:(?:{_HELLO}|{_THANKS}|{_BYE}|{_ACK}|{_FILLER})(?: |$))+")
 _GREETING_KINDS = (
@@ -1259,7 +1292,7 @@ _HELP_ASKS = (
     r"how do (?:you|u) work|how does (?:this|it|limber|this bot|this thing) work",
     r"what(?: is|'?s) (?:this|limber)(?: bot| thing| for)?",
     r"how (?:do (?:i|you) use|to use) (?:this|you|it|limber|this bot)|how to use",
-    r"what (?:topics|subjects|questions|things|stuff|(?:kinds?|sorts?|types?) of questions)"
+    r"what (?:(?:kinds?|sorts?|types?) of )?(?:topics|subjects|questions|things|stuff)"
     r"(?: do (?:you|u)| can (?:you|u|i)| could i| should i| are (?:you|u))?(?: \w+){0,3}",
     r"what do (?:you|u) know(?: about)?(?: (?:anything|stuff|things|topics))?",
     r"what do (?:you|u) cover|what can i ask(?: you)?",
@@ -1342,7 +1375,10 @@ _DOSE_NO_DRUG = _rx(
     r"\bwhat (?:dose|dosage)\b|\b(?:dose|dosage) should i\b|\bhow many (?:mg|milligrams|pills|"
     r"tablets|capsules)\b|\bhow much (?:medication|medicine|meds)\b"
 )
-_DOSE_UNLESS = _rx(r"\b(?:cost|costs|price|pay|expensive|cheap|insurance|nhs prescription)\b")
+_DOSE_UNLESS = _rx(
+    r"\b(?:cost|costs|price|pay|expensive|cheap|insurance|nhs prescription)\b",
+    r"\bhow many (?:people|persons|patients|americans|cases|adults|children|users)\b",
+)
 
 # --------------------------------------------------------------------------------------
 # Public API

@@ -291,6 +291,7 @@ class _Limber:
         return await loop.run_in_executor(self.executor, self.pipeline.answer, question)
 
     async def in_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """Run blocking work (SQLite, index reloads) on the same worker threads."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, function, *args)
 

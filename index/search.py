@@ -86,10 +86,10 @@ class Retriever:
         """
         directory = self._index.directory
         try:
-            built_at = read_manifest(directory).built_at
+            build_id = read_manifest(directory).build_id
         except Exception:
             return False  # mid-swap or missing: keep the index we have, look again later
-        if built_at == self._index.manifest.built_at:
+        if build_id == self._index.manifest.build_id:
             return False
         fresh = load_index(directory)
         with self._lock:

@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -86,6 +87,10 @@ class Manifest:
     @property
     def built_at(self) -> str:
         return str(self.data.get("built_at", ""))
+
+    @property
+    def build_id(self) -> str:
+        return str(self.data.get("build_id", ""))
 
 
 @dataclass
@@ -197,6 +202,7 @@ def write_index(
             "sentence_count": len(sentence_vectors),
             "faiss_index": "flat" if len(passages) <= EXACT_SEARCH_LIMIT else "hnsw",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_id": uuid.uuid4().hex,  # tells two builds of the same second apart
             "versions": _library_versions(),
             "files": files,
             **manifest_extra,
@@ -299,10 +305,13 @@ def load_index(directory: Path, *, verify: bool = True) -> LoadedIndex:
             for line in (directory / "passages.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()
         ]
-        vectors = np.load(directory / "vectors.npy")
-        sentence_vectors = np.load(directory / "sentences.npy")
+        # Memory-mapped: pages are shared between processes and read only when searched.
+        vectors = np.load(directory / "vectors.npy", mmap_mode="r")
+        sentence_vectors = np.load(directory / "sentences.npy", mmap_mode="r")
         sentence_owner = np.load(directory / "sentence_owner.npy")
-        faiss_index = faiss.read_index(str(directory / "dense.faiss"))
+        faiss_index = faiss.read_index(
+            str(directory / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY
+        )
         encoder = Encoder(directory / "model")
         lexical = LexicalIndex.load(directory / "lexical", encoder.dictionary())
     except IndexCorruptError:

@@ -19,6 +19,22 @@ What it does not do: files, payments, inline mode, webhooks.
 Faults are injected per method and consumed in order (``fail``): 429 with
 ``retry_after``, 5xx, a hang past the client's timeout (delivered or not), a
 dropped connection, a malformed response. Every request is recorded (``calls``).
+
+From a script (a benchmark): ``drive_load`` starts a fake and the real bot and
+puts a load through them::
+
+    report = asyncio.run(drive_load(pipeline, questions=qs, messages=1000, chats=100))
+    print(report.as_dict())  # answers/s, update -> reply latency, requests by method
+
+or, with a bot of your own running against ``fake.base_url``, from another thread::
+
+    fake = FakeBotApi(latency=0.05).start()  # 50 ms per request, like the real API
+    report = send_load(fake, questions, chats=100)  # blocks until every question is answered
+    fake.stop()
+
+In async code use ``await fake.replies(n)`` / ``await fake.until(...)``; the
+blocking ``wait_for_sent``/``wait_until``/``send_load`` would stall the event
+loop the bot runs on.
 """
 
 from __future__ import annotations
@@ -51,6 +67,7 @@ __all__ = [
     "LoadReport",
     "drive_load",
     "html_problem",
+    "send_load",
     "texts",
     "unescape_html",
 ]
@@ -808,37 +825,99 @@ def texts(calls: Iterable[dict[str, Any]]) -> list[str]:
 
 @dataclass
 class LoadReport:
-    """What ``drive_load`` measured."""
+    """What a load run measured: throughput, update -> reply latency, requests made."""
 
     messages: int
     chats: int
     replies: int
     seconds: float
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
     requests: dict[str, int] = field(default_factory=dict)
 
     @property
     def answers_per_second(self) -> float:
         return self.replies / self.seconds if self.seconds else 0.0
 
+    def percentile_ms(self, fraction: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
-def drive_load(
-    fake: FakeBotApi, questions: list[str], *, chats: int = 100, timeout: float = 300.0
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "messages": self.messages,
+            "chats": self.chats,
+            "replies": self.replies,
+            "seconds": round(self.seconds, 2),
+            "answers_per_s": round(self.answers_per_second, 1),
+            "reply_latency_p50_ms": round(self.percentile_ms(0.50), 1),
+            "reply_latency_p95_ms": round(self.percentile_ms(0.95), 1),
+            "requests": {k: v for k, v in sorted(self.requests.items()) if k != "getUpdates"},
+        }
+
+
+def send_load(
+    fake: FakeBotApi, questions: list[str], *, chats: int = 100, timeout: float = 600.0
 ) -> LoadReport:
-    """Send ``questions`` round-robin from ``chats`` private chats; wait for every reply.
+    """Send ``questions`` round-robin from ``chats`` private chats; block until all are answered.
 
-    For benchmarks: start the bot against ``fake`` first, then call this from any
-    thread. Counts one reply per question (the messages the bot delivered).
+    The bot must already be running against ``fake``; call this from a thread
+    other than the bot's event loop. Counts one reply per question.
     """
     before = len(fake.sent())
     started = time.monotonic()
+    asked: dict[tuple[int, int], float] = {}
     for number, question in enumerate(questions):
-        user_id = 10_000 + number % chats
-        fake.message(question, user_id=user_id)
+        message = fake.message(question, user_id=10_000 + number % chats)
+        asked[(message["chat"]["id"], message["message_id"])] = time.monotonic()
     fake.wait_for_sent(before + len(questions), timeout=timeout)
     seconds = time.monotonic() - started
     counts: dict[str, int] = {}
+    latencies = []
     for call in fake.requests():
-        if call.at >= started:
-            counts[call.method] = counts.get(call.method, 0) + 1
-    return LoadReport(len(questions), chats, len(fake.sent()) - before, seconds, counts)
+        if call.at < started:
+            continue
+        counts[call.method] = counts.get(call.method, 0) + 1
+        if call.method == "sendMessage" and call.ok and call.params.get("reply_parameters"):
+            key = (int(call.params["chat_id"]), int(call.params["reply_parameters"]["message_id"]))
+            if key in asked:
+                latencies.append((call.at - asked.pop(key)) * 1000)
+    return LoadReport(len(questions), chats, len(fake.sent()) - before, seconds, latencies, counts)
 
+
+async def drive_load(
+    pipeline: Any,
+    *,
+    questions: list[str],
+    messages: int = 1000,
+    chats: int = 100,
+    latency: float = 0.0,
+    settings: dict[str, Any] | None = None,
+    timeout: float = 600.0,
+) -> LoadReport:
+    """Run the real bot over ``pipeline`` against a fresh fake, and put ``messages`` through it.
+
+    For scripts/benchmark.py: ``asyncio.run(drive_load(pipeline, questions=qs))``.
+    Questions are cycled to make ``messages`` messages from ``chats`` chats. The bot
+    runs with production settings (rate limiter at Telegram's limits) unless
+    ``settings`` overrides some; ``latency`` delays every API response (seconds).
+    """
+    import tempfile
+    from pathlib import Path
+
+    from bot.config import Settings
+    from bot.telegram_app import build_application, polling
+
+    load = [questions[number % len(questions)] for number in range(messages)]
+    with tempfile.TemporaryDirectory() as scratch, FakeBotApi(latency=latency) as fake:
+        values: dict[str, Any] = {
+            "telegram_token": fake.token,
+            "telegram_api_base_url": fake.base_url,
+            "feedback_db": Path(scratch) / "feedback.sqlite3",
+            "reload_interval": 0.0,
+            **(settings or {}),
+        }
+        application = build_application(Settings(**values), pipeline)
+        async with polling(application, timeout=5):
+            return await asyncio.to_thread(send_load, fake, load, chats=chats, timeout=timeout)

@@ -304,6 +304,11 @@ def test_method_seeking_dose_question_is_a_crisis_not_a_dose() -> None:
     assert kind_of("how many of my pain pills would it take to not wake up") == "crisis"
 
 
+def test_dosing_question_about_taking_all_meds_at_once_is_not_a_crisis() -> None:
+    assert kind_of("can I take all my meds at once in the morning?") != "crisis"
+    assert kind_of("I'm going to take all my pills at once tonight") == "crisis"
+
+
 @pytest.mark.parametrize("text", ["", "   ", "🙏🙏", "👍", "?!"])
 def test_empty_or_emoji_only_messages_are_left_to_the_pipeline(text: str) -> None:
     assert triage(text) is None
@@ -313,7 +318,27 @@ def test_english_with_a_foreign_phrase_is_still_english() -> None:
     assert triage("what is the 'postura del niño' pose in yoga?") is None
 
 
-# ---- normalisation, purity, speed ---------------------------------------------------
+# ---- normalisation, typos, purity, speed -------------------------------------------
+
+
+def test_misspelled_red_flag_and_crisis_words_are_still_caught() -> None:
+    assert kind_of("cant controll my blader and my back kills") == "red_flag"
+    assert kind_of("my leg keeps givin way") == "red_flag"
+    assert kind_of("thinkin about suicde") == "crisis"
+    assert kind_of("i want to kil myself") == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I walked up some steep hills and my back aches",  # hills is not "chills"
+        "I climbed a ladder to paint the ceiling and my back aches",  # not "bladder"
+        "I've never been this stiff, my lower back aches",  # never is not "fever"
+    ],
+)
+def test_real_words_next_to_red_flag_terms_are_not_misread_as_typos(text: str) -> None:
+    assert triage(text) is None
+
 
 
 def test_curly_apostrophes_and_full_width_letters_are_normalised() -> None:

@@ -109,11 +109,10 @@ class Bot:
         before = len(self.fake.sent())
         send()
         self.fake.message("/help", user_id=424242)
-        sent = await self.fake.replies(before + 1)
+        await self.fake.replies(before + 1)
         await asyncio.sleep(0.1)
         new = self.fake.sent()[before:]
         assert [m["chat_id"] for m in new] == [424242], "the bot answered an update it must ignore"
-        assert sent
 
 
 @pytest.fixture(scope="module")
@@ -309,8 +308,7 @@ async def test_long_reply_is_split_under_4096_and_the_disclaimer_closes_the_last
 ) -> None:
     bot = await start_bot(Tweaked(pipeline, long=True))
     question = bot.fake.message(QUESTION)
-    parts = await bot.fake.replies(2)
-    await asyncio.sleep(0.3)
+    assert await bot.fake.until(lambda: bool(bot.fake.sent()) and _buttons(bot.fake.sent()[-1]))
     parts = bot.fake.sent()
     assert len(parts) >= 3
     assert all(len(p["text"]) <= 4096 for p in parts)
@@ -406,7 +404,7 @@ async def test_flooding_user_is_told_once_per_window_and_others_still_served(sta
     bot = await start_bot(user_rate_limit=2)
     for _ in range(6):
         bot.fake.message(QUESTION, user_id=7)
-    replies = await bot.fake.replies(3)
+    await bot.fake.replies(3)
     await bot.assert_silent_on(lambda: None)  # nothing more for user 7 after the notice
     texts = [_text(m) for m in bot.fake.sent(7)]
     assert len(texts) == 3
@@ -414,7 +412,6 @@ async def test_flooding_user_is_told_once_per_window_and_others_still_served(sta
     assert sum("Source:" in t for t in texts) == 2
     [other] = await bot.ask(QUESTION, user_id=8)
     assert "Source:" in _text(other)
-    assert replies
 
 
 # -- buttons -----------------------------------------------------------------------------------
@@ -586,8 +583,7 @@ async def test_bad_request_is_never_retried(start_bot) -> None:
     bot.fake.fail("sendMessage", Fault.bad_request("Bad Request: message thread not found"))
     [apology] = await bot.ask(QUESTION)
     assert "something went wrong" in _text(apology)
-    attempts = [c for c in bot.fake.requests("sendMessage")]
-    assert len(attempts) == 2  # the refused answer once, then the apology
+    assert len(bot.fake.requests("sendMessage")) == 2  # the refused answer once, then the apology
 
 
 async def test_html_refused_by_telegram_is_resent_once_as_plain_text_with_disclaimer(

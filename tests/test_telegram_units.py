@@ -284,3 +284,20 @@ def test_every_block_the_renderer_makes_is_valid_telegram_html(pipeline) -> None
     long = Answer("q", AnswerKind.ANSWER, (Block.plain("<&>" * 3000), Block.plain(DISCLAIMER)),
                   DISCLAIMER)
     assert all(html_problem(p) is None and len(p) <= 4096 for p in telegram_parts(long))
+
+
+def test_log_lines_are_scrubbed_of_the_token_even_in_tracebacks() -> None:
+    import logging
+
+    from bot.telegram_app import _RedactingFormatter
+
+    formatter = _RedactingFormatter("%(message)s", [TEST_TOKEN, ""])
+    try:
+        raise RuntimeError(f"GET https://api.telegram.org/bot{TEST_TOKEN}/getMe failed")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "url was %s", (TEST_TOKEN,),
+                                   sys.exc_info())
+    line = formatter.format(record)
+    assert TEST_TOKEN not in line and line.count("<redacted>") == 2

@@ -1,0 +1,453 @@
+"""Benchmark Limber on MedQuAD (16k answers) end to end, in one run, on this machine.
+
+    python scripts/benchmark_medquad.py [PATH=../shared/data/medquad] [--work DIR]
+        [--sample 2000] [--seed 7] [--json]
+
+1. Import MedQuAD (scripts/import_medquad.py) and build its index from an EMPTY
+   embedding cache, with the progress bar: seconds (ingest / model / embed / store),
+   passages kept and dropped by reason, texts embedded and token lengths.
+2. Add one small new document (a .txt of two paragraphs) and rebuild with the same
+   cache; then rebuild with no change. Seconds and texts embedded for each.
+3. Retrieval quality on a seeded sample of MedQuAD questions: the right answer is the
+   passage of that very question; if ingest dropped it as a (near) duplicate, the
+   passage it duplicates (chains followed) is right; any kept passage with the same
+   text is right too. Questions whose passage was dropped for another reason (link
+   list, fragment...) are excluded and counted. recall@1, recall@10 and MRR@10 for
+   BM25 alone, dense alone and the shipped hybrid; per-query latency p50/p95 (the
+   retriever's answer cache is off, so repeated questions are not free).
+4. FAISS on the real passage vectors with the sampled questions' embeddings as
+   queries: exact IndexFlatIP vs HNSW (M=32, efConstruction as shipped, efSearch
+   64/128/256) vs IVF (nlist ~ 4*sqrt(n), nprobe 8/32). Build seconds (all cores),
+   single-query latency (one thread), recall@10 against exact, bytes per passage;
+   and whether index.store.EXACT_SEARCH_LIMIT (200k) holds.
+
+``--work DIR`` keeps everything in a fresh ``run-*`` folder inside DIR; by default a
+temporary folder is used and deleted. A missing PATH is a one-line error, exit 2.
+Speed is reported here, never asserted by tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PATH = ROOT.parent / "shared" / "data" / "medquad"
+EXIT_USAGE = 2
+K = 10
+DUPLICATE_REASONS = frozenset({"duplicate", "near duplicate"})
+MODES = ("lexical", "dense", "hybrid")
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80  # as index.store.choose_faiss_index builds it
+EF_SEARCH = (64, 128, 256)
+NPROBE = (8, 32)
+NEW_DOCUMENT = (
+    "Plantar fasciitis is an irritation of the thick band of tissue along the sole of the foot; "
+    "its typical sign is a stabbing heel pain with the first steps after waking up.\n"
+    "Calf and plantar fascia stretches, cushioned shoes and a pause from running or jumping ease "
+    "it in most people within several months, without surgery.\n"
+)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_script(name: str) -> ModuleType:
+    """A sibling script (scripts/ is not a package) imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while being created
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def percentiles_ms(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    if not ordered:
+        return {"p50_ms": math.nan, "p95_ms": math.nan}
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+    return {"p50_ms": round(pick(0.50), 2), "p95_ms": round(pick(0.95), 2)}
+
+
+@contextmanager
+def stopwatch(sink: dict[str, Any], key: str) -> Iterator[None]:
+    """Time the block into ``sink[key]`` (seconds), with the machine load at its end."""
+    started = time.perf_counter()
+    yield
+    sink[key] = round(time.perf_counter() - started, 2)
+    sink[f"{key}_load"] = load_average()
+
+
+# -- 1. import and build ------------------------------------------------------------------------
+
+
+def import_corpus(importer: ModuleType, path: Path, run_dir: Path) -> tuple[dict[str, Any], Path, Path]:
+    """MedQuAD -> run_dir/corpus/medquad.jsonl and run_dir/questions.jsonl (outside the corpus)."""
+    corpus, questions = run_dir / "corpus", run_dir / "questions.jsonl"
+    result: dict[str, Any] = {}
+    with stopwatch(result, "seconds"):
+        stats = importer.import_medquad(path, corpus / "medquad.jsonl", questions, None)
+    result.update(files=stats.files_read, malformed=stats.files_malformed,
+                  passages=stats.pairs_written, empty_answers=sum(stats.skipped.values()))
+    return result, corpus, questions
+
+
+def build(corpus: Path, index: Path, cache: Path, *, progress: bool) -> dict[str, Any]:
+    """One build; seconds, the build's own phase timings, what was kept, dropped and embedded."""
+    from index.build import build_index
+
+    report = build_index(corpus, index, cache_dir=cache, show_progress=progress)
+    return {
+        "seconds": round(report.seconds, 2),
+        "load": load_average(),
+        "phases": {name: round(value, 2) for name, value in report.timings.items()},
+        "kept": len(report.ingest.passages),
+        "dropped": len(report.ingest.dropped),
+        "dropped_by_reason": report.ingest.dropped_by_reason(),
+        "embedded": report.embedded,
+        "cached": report.cached,
+        "faiss_index": report.manifest.data.get("faiss_index"),
+    }
+
+
+def token_profile(index_dir: Path) -> dict[str, Any]:
+    """Where embedding time goes: token lengths of the kept passages, windows per passage."""
+    from index.embed import Encoder
+
+    encoder = Encoder(index_dir / "model")
+    texts = [json.loads(line)["text"] for line in (index_dir / "passages.jsonl").open(encoding="utf-8")]
+    counts = sorted(encoder.count_tokens(t) for t in texts)
+    over = sum(c > encoder.max_tokens for c in counts)
+    return {
+        "passages": len(counts),
+        "tokens_mean": round(sum(counts) / max(1, len(counts)), 1),
+        "tokens_p50": counts[len(counts) // 2] if counts else 0,
+        "tokens_max": counts[-1] if counts else 0,
+        "over_window": over,
+        "over_window_share": round(over / max(1, len(counts)), 3),
+    }
+
+
+def rebuilds(corpus: Path, index: Path, cache: Path) -> dict[str, Any]:
+    """Add one new two-paragraph .txt and rebuild; then rebuild with nothing changed."""
+    (corpus / "zz_benchmark_note.txt").write_text(NEW_DOCUMENT, encoding="utf-8")
+    added = build(corpus, index, cache, progress=False)
+    unchanged = build(corpus, index, cache, progress=False)
+    return {"added_document": added, "no_change": unchanged}
+
+
+# -- 3. retrieval quality -----------------------------------------------------------------------
+
+
+def read_questions(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def resolve(passage_id: str, kept: set[str], dropped: dict[str, dict[str, Any]]) -> tuple[str | None, str]:
+    """The kept passage that answers for ``passage_id`` (following duplicate chains), or why none."""
+    seen: set[str] = set()
+    current = passage_id
+    while current not in kept:
+        entry = dropped.get(current)
+        if entry is None or current in seen:
+            return None, "not in the index"
+        seen.add(current)
+        if entry.get("reason") not in DUPLICATE_REASONS or not entry.get("duplicate_of"):
+            return None, str(entry.get("reason"))
+        current = str(entry["duplicate_of"])
+    return current, ""
+
+
+def right_answers(
+    ids: list[str], passages: list[Any], dropped: list[dict[str, Any]]
+) -> tuple[dict[str, frozenset[str]], Counter[str]]:
+    """For each question id the set of kept passage ids that count as right; excluded ids by reason."""
+    kept = {p.id for p in passages}
+    by_text: dict[str, set[str]] = {}
+    for passage in passages:
+        by_text.setdefault(passage.text, set()).add(passage.id)
+    text_of = {p.id: p.text for p in passages}
+    dropped_by_id = {str(d["id"]): d for d in dropped}
+    truth: dict[str, frozenset[str]] = {}
+    excluded: Counter[str] = Counter()
+    for question_id in ids:
+        target, reason = resolve(question_id, kept, dropped_by_id)
+        if target is None:
+            excluded[reason] += 1
+        else:
+            truth[question_id] = frozenset(by_text[text_of[target]])
+    return truth, excluded
+
+
+def sample_questions(questions: list[dict[str, str]], size: int, seed: int) -> list[dict[str, str]]:
+    """A fixed random sample (same seed and corpus, same questions), empty questions left out."""
+    asked = [q for q in questions if q.get("question", "").strip()]
+    return random.Random(seed).sample(asked, min(size, len(asked)))
+
+
+def rank_of(ranked: list[str], right: frozenset[str]) -> int | None:
+    """1-based rank of the first right passage, or None."""
+    return next((rank for rank, pid in enumerate(ranked, start=1) if pid in right), None)
+
+
+def scores(ranks: list[int | None], k: int = K) -> dict[str, float]:
+    """recall@1, recall@k and MRR@k of the first right passage's ranks (None: not found)."""
+    total = max(1, len(ranks))
+    within = [r for r in ranks if r is not None and r <= k]
+    return {
+        "recall@1": round(sum(r == 1 for r in within) / total, 4),
+        f"recall@{k}": round(len(within) / total, 4),
+        f"mrr@{k}": round(sum(1 / r for r in within) / total, 4),
+    }
+
+
+def run_mode(retriever: Any, cases: list[tuple[str, frozenset[str]]]) -> tuple[list[int | None], list[float]]:
+    """Ranks of the right answer and per-query seconds, one query at a time."""
+    retriever.search("warm up: what causes high blood pressure?", K)
+    ranks, seconds = [], []
+    for question, right in cases:
+        started = time.perf_counter()
+        result = retriever.search(question, K)
+        seconds.append(time.perf_counter() - started)
+        ranks.append(rank_of([s.passage.id for s in result.passages], right))
+    return ranks, seconds
+
+
+def quality(index_dir: Path, questions_path: Path, size: int, seed: int) -> tuple[dict[str, Any], Any, list]:
+    """Metrics per mode; also the loaded index and the evaluated (question, right ids) cases."""
+    from index.search import Retriever
+
+    base = Retriever.open(index_dir)
+    loaded = base.index
+    questions = read_questions(questions_path)
+    sample = sample_questions(questions, size, seed)
+    truth, excluded = right_answers([q["id"] for q in sample], loaded.passages,
+                                    loaded.manifest.data.get("dropped", []))
+    cases = [(q["question"], truth[q["id"]]) for q in sample if q["id"] in truth]
+    asked = Counter(q["question"] for q in questions)
+    result: dict[str, Any] = {
+        "sampled": len(sample), "evaluated": len(cases), "excluded": dict(excluded.most_common()),
+        "ambiguous_questions": sum(asked[q] > 1 for q, _ in cases),
+        "right_via_duplicate": sum(q["id"] in truth and q["id"] not in truth[q["id"]] for q in sample),
+        "modes": {},
+    }
+    for mode in MODES:
+        uncached = Retriever(loaded, base.with_params(mode=mode).params, cache_size=0)
+        ranks, seconds = run_mode(uncached, cases)
+        result["modes"][mode] = {**scores(ranks), **percentiles_ms(seconds), "load": load_average()}
+        log(f"  {mode:8} {result['modes'][mode]}")
+    return result, loaded, cases
+
+
+# -- 4. FAISS on real vectors -------------------------------------------------------------------
+
+
+def faiss_cases(scale: ModuleType, n: int, dim: int) -> list[Any]:
+    """Flat, HNSW as shipped (efSearch swept), IVF with nlist ~ 4 sqrt(n) (nprobe swept)."""
+    import faiss
+
+    def make_hnsw() -> Any:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        return index
+
+    def ef(value: int) -> Any:
+        return lambda index: setattr(index.hnsw, "efSearch", value)
+
+    hnsw = scale.Case("hnsw", f"M={HNSW_M} efC={HNSW_EF_CONSTRUCTION}", make_hnsw,
+                      [(f"efSearch={v}", ef(v)) for v in EF_SEARCH])
+    cases = [scale.flat_case(dim), hnsw]
+    if n > scale.ivf_nlist(n):  # k-means needs at least one training point per list
+        cases.append(scale.ivf_case(n, dim, list(NPROBE)))
+    return cases
+
+
+def faiss_choice(loaded: Any, cases: list[tuple[str, frozenset[str]]]) -> dict[str, Any]:
+    """Index types compared on the passage vectors, with the sampled questions as queries."""
+    import numpy as np
+
+    scale = load_script("scale_faiss")
+    vectors = np.ascontiguousarray(loaded.vectors, dtype=np.float32)
+    queries = loaded.encoder.encode([q for q, _ in cases])
+    sources = np.asarray([loaded.positions[min(right)] for _, right in cases])
+    threads = os.cpu_count() or 1
+    scale.faiss.omp_set_num_threads(threads)
+    truth = scale.exact_top_k(vectors, queries, K)
+    rows = []
+    for case in faiss_cases(scale, *vectors.shape):
+        for row in scale.run_case(case, vectors, queries, truth, sources, threads):
+            rows.append({**row.__dict__, "load": load_average()})
+            log(f"  {row.index:5} {row.params:28} build {row.build_s}s p50 {row.p50_ms}ms "
+                f"R@10 {row.recall_at_10}")
+    return {"n": len(vectors), "queries": len(queries), "rows": rows,
+            "verdict": verdict(rows, len(vectors))}
+
+
+def verdict(rows: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    """Exact search cost extrapolated to the 200k limit, and HNSW recall as shipped."""
+    from index.store import EXACT_SEARCH_LIMIT
+
+    flat = next(r for r in rows if r["index"] == "flat")
+    shipped = next((r for r in rows if r["index"] == "hnsw" and r["params"].endswith("efSearch=128")), None)
+    flat_at_limit = flat["p50_ms"] * EXACT_SEARCH_LIMIT / n  # a flat scan is linear in n
+    return {
+        "limit": EXACT_SEARCH_LIMIT,
+        "flat_p50_ms_extrapolated_to_limit": round(flat_at_limit, 2),
+        "flat_bytes_at_limit_mb": round(flat["bytes_per_passage"] * EXACT_SEARCH_LIMIT / 2**20, 1),
+        "hnsw_shipped_recall_at_10": shipped["recall_at_10"] if shipped else None,
+        "hnsw_shipped_p50_ms": shipped["p50_ms"] if shipped else None,
+    }
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    return {"python": platform.python_version(), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "load_at_start": load_average()}
+
+
+def print_build(result: dict[str, Any]) -> None:
+    imported, first = result["import"], result["build"]
+    print(f"import:  {imported['passages']:,} passages from {imported['files']:,} files "
+          f"({imported['empty_answers']} empty answers skipped) in {imported['seconds']:.1f} s "
+          f"[load {imported['seconds_load']}]")
+    print(f"build (empty cache): {first['seconds']:.1f} s [load {first['load']}]  phases: "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in first["phases"].items()))
+    print(f"  kept {first['kept']:,}, dropped {first['dropped']:,}: "
+          + ", ".join(f"{k} {v}" for k, v in first["dropped_by_reason"].items()))
+    tokens = result["tokens"]
+    print(f"  texts embedded {first['embedded']:,} ({first['embedded'] / max(1, first['kept']):.2f} per "
+          f"passage); tokens per passage mean {tokens['tokens_mean']}, p50 {tokens['tokens_p50']}, "
+          f"max {tokens['tokens_max']}; over 256 (windowed) {tokens['over_window']:,} "
+          f"({tokens['over_window_share']:.1%}); index {first['faiss_index']}")
+    for label, key in (("rebuild, +1 document", "added_document"), ("rebuild, no change", "no_change")):
+        run = result["rebuilds"][key]
+        print(f"{label}: {run['seconds']:.1f} s [load {run['load']}], embedded {run['embedded']}; "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in run["phases"].items()))
+
+
+def print_quality(quality_result: dict[str, Any]) -> None:
+    print(f"\nretrieval: {quality_result['evaluated']:,} of {quality_result['sampled']:,} sampled questions "
+          f"(excluded: {quality_result['excluded'] or 'none'}; right via a duplicate: "
+          f"{quality_result['right_via_duplicate']}; question text shared with another passage: "
+          f"{quality_result['ambiguous_questions']})")
+    print(f"{'mode':10}{'R@1':>8}{'R@10':>8}{'MRR@10':>8}{'p50 ms':>9}{'p95 ms':>9}  load")
+    for mode, row in quality_result["modes"].items():
+        print(f"{mode:10}{row['recall@1']:>8.3f}{row['recall@10']:>8.3f}{row['mrr@10']:>8.3f}"
+              f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}  {row['load']}")
+
+
+def print_faiss(choice: dict[str, Any]) -> None:
+    print(f"\nFAISS on {choice['n']:,} MedQuAD vectors, {choice['queries']:,} question queries "
+          "(build: all cores; search: 1 thread, 1 query per call)")
+    print(f"{'index':6}{'params':34}{'build s':>9}{'B/pass':>8}{'p50 ms':>9}{'p95 ms':>9}"
+          f"{'R@10':>7}{'src@10':>8}  load")
+    for r in choice["rows"]:
+        print(f"{r['index']:6}{r['params']:34}{r['build_s']:>9.2f}{r['bytes_per_passage']:>8.0f}"
+              f"{r['p50_ms']:>9.3f}{r['p95_ms']:>9.3f}{r['recall_at_10']:>7.3f}{r['src_at_10']:>8.3f}"
+              f"  {r['load']}")
+    v = choice["verdict"]
+    print(f"exact search at the {v['limit']:,} limit: ~{v['flat_p50_ms_extrapolated_to_limit']:.1f} ms "
+          f"p50 per query (linear from n={choice['n']:,}), ~{v['flat_bytes_at_limit_mb']:.0f} MB; "
+          f"HNSW as shipped (efSearch=128): recall@10 {v['hnsw_shipped_recall_at_10']}, "
+          f"p50 {v['hnsw_shipped_p50_ms']} ms")
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print(f"machine: {result['machine']}")
+    print_build(result)
+    print_quality(result["quality"])
+    print_faiss(result["faiss"])
+    print(f"total: {result['total_seconds']:.0f} s [load at end {result['load_at_end']}]")
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH,
+                        help="the MedQuAD folder (default: ../shared/data/medquad)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="keep the run in a fresh run-* folder here (default: a temp dir, deleted)")
+    parser.add_argument("--sample", type=int, default=2000, help="questions evaluated (default 2000)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the question sample (default 7)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    return parser.parse_args(argv)
+
+
+def run(importer: ModuleType, path: Path, run_dir: Path, sample: int, seed: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    result: dict[str, Any] = {"machine": machine(), "work": str(run_dir)}
+    index, cache = run_dir / "index", run_dir / "cache"
+    log(f"importing {path} ...")
+    result["import"], corpus, questions = import_corpus(importer, path, run_dir)
+    log("building from an empty cache ...")
+    result["build"] = build(corpus, index, cache, progress=True)
+    result["tokens"] = token_profile(index)
+    log("rebuilding ...")
+    result["rebuilds"] = rebuilds(corpus, index, cache)
+    log(f"retrieval quality on {sample} questions (seed {seed}) ...")
+    result["quality"], loaded, cases = quality(index, questions, sample, seed)
+    log("FAISS index types ...")
+    result["faiss"] = faiss_choice(loaded, cases)
+    result["total_seconds"] = round(time.perf_counter() - started, 1)
+    result["load_at_end"] = load_average()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not args.path.exists():
+        print(f"error: MedQuAD path not found: {args.path}", file=sys.stderr)
+        return EXIT_USAGE
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    importer = load_script("import_medquad")
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix="run-" if args.work else "limber-medquad-", dir=args.work))
+    try:
+        result = run(importer, args.path, run_dir, args.sample, args.seed)
+    except importer.UsageError as error:  # e.g. a folder without MedQuAD XML files
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        if args.work is None:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_table(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
