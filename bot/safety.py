@@ -453,6 +453,8 @@ _BACK = _rx(
     r"(?! (?:is|feels|was|has been|'s) (?:fine|ok|okay|good|better|great|normal|all right)\b)",
     r"\bback ?(?:pain|ache|aches|hurts?|hurting|spasms?|problems?|injury|issues?)\b",
     r"\bback'?s\b(?! (?:fine|ok|okay|good|better|great|normal)\b)",
+    # Non-native and terse phrasing: "strong pain in back", "ache in lower back".
+    r"\b(?:pain|pains|ache|aches|aching|hurt\w*|spasms?) in (?:the |my )?(?:lower |upper |low )?back\b",
     r"\b(?:backache|backpain|spine|spinal|lumbar|sciatica|sciatic|s[c]?iati\w*|tailbone|"
     r"coccyx|sacroiliac|si joint|sacrum|discs?|disks?|vertebra\w*|flank|kidneys?|hips?|"
     r"buttocks?|neck)\b",
@@ -562,17 +564,19 @@ _CRISIS_RULES: tuple[_Rule, ...] = (
             r"things|everything|my life)\b",
             r"\bno point (?:in )?(?:living|being alive|going on|carrying on)\b",
             r"\b(?:no|nothing|no reason|no point) (?:left )?(?:for me )?(?:to live for|in living|"
-            r"to (?:live|keep going|go on|carry on|be alive|keep living|stay alive)|"
+            rf"to (?:live|keep going|go on|carry on|be alive|keep living|stay alive|wake up"
+            rf"{_NOT_WAKE_UP_SORE})|"
             r"in (?:being alive|going on|carrying on|life))\b",
             r"\b(?:life (?:is not|isn'?t|is no longer|ain'?t|doesn'?t feel|does not feel) "
             r"worth (?:living|it)|not worth living)\b",
             r"\b(?:can'?t|cannot|can not) (?:go on|carry on|keep going|keep living)"
             r"(?= like this| anymore| any more| living| with (?:life|this)|\s*[.,!?]|\s*$)",
-            # "I don't want to live" / "to wake up" (but not "live like this", "wake up sore").
+            # "I don't want to live" / "to wake up" (but not "live in London", "wake up sore").
             r"\b(?:don'?t|do not|dont|no longer) (?:want|wanna|wish) (?:to )?(?:be alive|exist|"
             rf"wake up{_NOT_WAKE_UP_SORE}|go on living|carry on living|keep living|"
-            r"be here (?:anymore|any more)|live(?! like this| with this| in| near| there| here| "
-            r"alone))\b",
+            # "I don't want to live like this" counts: a caring reply with help lines costs little
+            # if it was only frustration, and missing despair costs too much.
+            r"be here (?:anymore|any more)|live(?! with| in| near| there| here| alone))\b",
             r"\b(?:hope|wish|want|pray)\b[^.?!]{0,15}\b(?:don'?t|do not|never|not|wouldn'?t|"
             rf"won'?t|didn'?t) wake up\b{_NOT_WAKE_UP_SORE}",
             r"\b(?:sleep|go to sleep|fall asleep)(?: forever)? and (?:never|not) wake up\b",
@@ -585,7 +589,7 @@ _CRISIS_RULES: tuple[_Rule, ...] = (
             r"\b(?:don'?t|do not|can'?t|cannot|no longer) see (?:the |any )?point (?:of|in) "
             r"(?:any of it|anything|living|life|going on|carrying on|it all|being alive|being "
             r"here|trying anymore|it anymore)\b",
-            r"\bwhat'?s the point (?:of|in) (?:living|life|going on|being alive|carrying on|"
+            r"\bwhat(?:'?s| is) the point (?:of|in) (?:living|life|going on|being alive|carrying on|"
             r"it all|anything)\b",
             r"\bgiv(?:e|ing|en) away (?:all )?(?:of )?(?:my|most of my) (?:things|stuff|"
             r"possessions|belongings|pets?)\b",

@@ -11,7 +11,8 @@ Delivery (why sending looks the way it does):
   and group chats to 20 a minute; Limber adds ``per_chat_max_rate`` messages a
   second in every chat. It counts every request, the "typing" action included,
   so "typing" is sent only when an answer is not ready after ``typing_delay``
-  seconds: a fast answer costs exactly one request.
+  seconds (a fast answer costs exactly one request), and not at all while a
+  second's worth of requests is already queued (under a flood, answers first).
 * 429. The limiter retries a ``RetryAfter`` (``max_retries`` = ``send_retries``,
   at least 1) after waiting ``retry_after``, pausing all requests meanwhile.
 * 5xx, dropped connections, hangs. PTB raises ``NetworkError``/``TimedOut`` and
@@ -225,12 +226,21 @@ class _PacedRateLimiter(AIORateLimiter):
     AIORateLimiter paces all requests and group chats, not one private chat;
     Telegram asks for about one message a second there too. Only sending a
     message counts: chat actions, edits and callback answers pass straight on.
+    It also knows when the budget is spent (``busy``), so that optional requests
+    such as "typing" can make way for answers.
     """
 
-    def __init__(self, *, per_chat_max_rate: float, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, per_chat_max_rate: float, overall_max_rate: float, **kwargs: Any):
+        super().__init__(overall_max_rate=overall_max_rate, **kwargs)
+        self._overall_max_rate = overall_max_rate
         self._per_chat_max_rate = per_chat_max_rate
         self._chat_limiters: dict[int | str, AsyncLimiter] = {}
+        self._pending = 0  # requests to chats waiting for the budget or in flight
+
+    @property
+    def busy(self) -> bool:
+        """True when a second's worth of requests is already queued: the budget is spent."""
+        return 0 < self._overall_max_rate <= self._pending
 
     async def process_request(
         self,
@@ -242,19 +252,20 @@ class _PacedRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Any:
         chat_id = data.get("chat_id")
-        if (
-            self._per_chat_max_rate <= 0
-            or chat_id is None
-            or not endpoint.startswith("send")
-            or endpoint == "sendChatAction"
-        ):
+        if chat_id is None:  # getUpdates, answerCallbackQuery...: no chat, no pacing
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
-        async with self._chat_limiter(chat_id):
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
+        paced = (self._per_chat_max_rate > 0 and endpoint.startswith("send")
+                 and endpoint != "sendChatAction")
+        self._pending += 1
+        try:
+            async with self._chat_limiter(chat_id) if paced else contextlib.nullcontext():
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+        finally:
+            self._pending -= 1
 
     def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
         if len(self._chat_limiters) > 1024:
@@ -544,6 +555,10 @@ async def _send_parts(
 
 
 async def _typing(bot: ExtBot[None], chat_id: int, thread_id: int | None) -> None:
+    """Show "typing…", unless the request budget is spent: then answers go first."""
+    limiter = bot.rate_limiter
+    if isinstance(limiter, _PacedRateLimiter) and limiter.busy:
+        return
     with contextlib.suppress(TelegramError):  # best effort: never worth a retry
         await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
 

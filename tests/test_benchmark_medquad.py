@@ -17,7 +17,8 @@ SAMPLE = ROOT / "tests" / "data" / "medquad_sample"
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmark_medquad", ROOT / "scripts" / "benchmark_medquad.py")
+    script = ROOT / "scripts" / "benchmark_medquad.py"
+    spec = importlib.util.spec_from_file_location("benchmark_medquad", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["benchmark_medquad"] = module

@@ -658,6 +658,19 @@ async def test_fast_answers_spend_one_request_each_so_defaults_give_near_30_per_
     assert max(steady, default=0) <= 31  # after the first burst: within the budget
 
 
+async def test_under_a_flood_typing_makes_way_for_answers(start_bot, pipeline) -> None:
+    # Every answer is "slow" (typing_delay 0), but once a second's worth of requests is
+    # queued, "typing" would only delay the answers: it is skipped.
+    pipeline.answer(QUESTION)
+    bot = await start_bot(overall_max_rate=10.0, typing_delay=0.0)
+    count = 30
+    for number in range(count):
+        bot.fake.message(QUESTION, user_id=6000 + number)
+    await bot.fake.replies(count, timeout=20)
+    typing = len(bot.fake.requests("sendChatAction"))
+    assert 0 < typing < count // 2
+
+
 async def test_one_chat_is_paced_to_about_one_message_a_second(start_bot) -> None:
     bot = await start_bot(per_chat_max_rate=1.0)
     for _ in range(5):
