@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import TextIO
 
+from bot.answer import Answer
 from bot.config import Settings
 from bot.pipeline import Pipeline
 from bot.render import console_text
 
 __all__ = ["chat", "run_console"]
 
-_QUIT = {"quit", "exit", ":q", "/quit", "bye!"}
+_QUIT = {"quit", "exit", ":q", "/quit"}
+_MORE = {"more", "/more", "m"}
 
 
 def chat(pipeline: Pipeline, stdin: TextIO, stdout: TextIO, *, prompt: str = "you> ") -> None:
-    """Answer lines from ``stdin`` until end of input or "quit"."""
+    """Answer lines from ``stdin`` until end of input or "quit"; "more" reads on."""
     greeting = pipeline.answer("hello")
-    stdout.write(console_text(greeting) + "\n\n(type quit or press Ctrl-D to leave)\n")
+    stdout.write(console_text(greeting) + "\n\n(type more for the next passage of an answer; "
+                 "quit or Ctrl-D to leave)\n")
+    last: Answer | None = None
+    shown = 0
     while True:
         stdout.write("\n" + prompt)
         stdout.flush()
@@ -25,11 +31,18 @@ def chat(pipeline: Pipeline, stdin: TextIO, stdout: TextIO, *, prompt: str = "yo
         if not line:
             stdout.write("\n")
             return
-        if line.strip().lower() in _QUIT:
+        command = line.strip().lower()
+        if command in _QUIT:
             return
-        if not line.strip():
+        if not command:
             continue
-        stdout.write("\n" + console_text(pipeline.answer(line)) + "\n")
+        if command in _MORE and last is not None:
+            shown = min(shown + 1, len(last.passages))
+            blocks = pipeline.more_blocks(last, shown)
+            stdout.write("\n" + console_text(replace(last, blocks=blocks)) + "\n")
+            continue
+        last, shown = pipeline.answer(line), 0
+        stdout.write("\n" + console_text(last) + "\n")
 
 
 def run_console(settings: Settings) -> int:

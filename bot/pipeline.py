@@ -18,7 +18,7 @@ from bot.safety import DISCLAIMER, TriageKind, crisis_message, red_flag_message,
 from index.passage import ScoredPassage
 from index.search import Retriever
 
-__all__ = ["EXAMPLE_QUESTIONS", "TOPICS", "Pipeline", "Policy"]
+__all__ = ["EXAMPLE_QUESTIONS", "TOPICS", "Pipeline", "Policy", "disclaimer_block"]
 
 TOPICS = "back pain, hip flexors, stretches, sciatica and the SI joint"
 EXAMPLE_QUESTIONS = (
@@ -134,6 +134,21 @@ class Pipeline:
             spans.append(Span(" …"))
         return (Block(tuple(spans), quote=True), _source_block(scored))
 
+    def more_blocks(self, answer: Answer, index: int) -> tuple[Block, ...]:
+        """Passage ``index`` of ``answer`` as a reply of its own, the disclaimer last."""
+        count = len(answer.passages)
+        if not 0 <= index < count:
+            return (
+                Block.plain("There are no more related passages for that question. "
+                            "Ask me another one, in other words."),
+                disclaimer_block(),
+            )
+        return (
+            Block.plain(f"Passage {index + 1} of {count}:", bold=True),
+            *self.quote_blocks(answer.passages[index]),
+            disclaimer_block(),
+        )
+
     def _highlights(self, scored: ScoredPassage) -> set[int]:
         """The best sentence, and up to two more nearly as close to the question."""
         scores = scored.sentence_scores
@@ -159,7 +174,7 @@ class Pipeline:
         return Answer(
             question=question,
             kind=kind,
-            blocks=(*blocks, Block((Span(DISCLAIMER, italic=True),))),
+            blocks=(*blocks, disclaimer_block()),
             disclaimer=DISCLAIMER,
             passages=passages,
             notes=notes,
@@ -167,6 +182,11 @@ class Pipeline:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def disclaimer_block() -> Block:
+    """The disclaimer as the closing block of every reply."""
+    return Block((Span(DISCLAIMER, italic=True),))
 
 
 def _clean(question: str) -> str:
@@ -202,7 +222,7 @@ def _source_block(scored: ScoredPassage) -> Block:
 
 def _more_hint(count: int) -> tuple[Block, ...]:
     noun = "passage" if count == 1 else "passages"
-    return (Block.plain(f"{count} more related {noun}: tap “More”, or ask me more specifically."),)
+    return (Block.plain(f"{count} more related {noun}: tap “More” to read on."),)
 
 
 def _topics_block() -> Block:

@@ -30,8 +30,8 @@ class BuildReport:
     ingest: IngestResult
     manifest: Manifest
     seconds: float
-    embedded: int = 0  # texts that had to be embedded (not found in the cache)
-    cached: int = 0
+    embedded: int = 0  # distinct texts that had to be embedded (not found in the cache)
+    cached: int = 0  # distinct texts whose vectors came from the cache
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -112,9 +112,11 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
 
 def _embed_all(
     texts: list[str], encoder: Encoder, cache: EmbeddingCache, show_progress: bool
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, int, int]:
+    """Vectors of ``texts``, and how many distinct texts were embedded and found cached."""
     keys = [EmbeddingCache.key(t) for t in texts]
     known = cache.get_many(sorted(set(keys)))
+    cached = len(known)
     missing = sorted({t for t, k in zip(texts, keys, strict=True) if k not in known})
     if missing:
         with _progress(len(missing), show_progress and len(missing) > 200) as update:
@@ -127,7 +129,7 @@ def _embed_all(
         if keys
         else np.zeros((0, encoder.dimension), dtype=np.float32)
     )
-    return vectors.astype(np.float32), len(missing)
+    return vectors.astype(np.float32), len(missing), cached
 
 
 # Sentence vectors sharpen retrieval and pick the sentences shown in bold, but cost about ten
@@ -138,7 +140,7 @@ SENTENCE_VECTOR_LIMIT = 5_000
 
 def _passage_vectors(
     passages: list[Passage], encoder: Encoder, cache: EmbeddingCache, show_progress: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
     """Paragraph vectors (windows pooled back), sentence vectors, and sentence owners."""
     with_sentences = len(passages) <= SENTENCE_VECTOR_LIMIT
     window_texts: list[str] = []
@@ -157,14 +159,15 @@ def _passage_vectors(
         if with_sentences:
             sentence_texts += sentences
             sentence_owner += [number] * len(sentences)
-    vectors, embedded = _embed_all(
+    vectors, embedded, cached = _embed_all(
         window_texts + sentence_texts, encoder, cache, show_progress
     )
     window_vectors, sentence_vectors = vectors[: len(window_texts)], vectors[len(window_texts) :]
     pooled = np.zeros((len(passages), encoder.dimension), dtype=np.float32)
     np.add.at(pooled, np.asarray(window_owner, dtype=np.int64), window_vectors)
     pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-    return pooled, sentence_vectors, np.asarray(sentence_owner, dtype=np.int32), embedded
+    owners = np.asarray(sentence_owner, dtype=np.int32)
+    return pooled, sentence_vectors, owners, (embedded, cached)
 
 
 def build_index(
@@ -194,7 +197,7 @@ def build_index(
     mark = time.perf_counter()
     cache = EmbeddingCache(cache_dir / "embeddings.sqlite3")
     try:
-        vectors, sentence_vectors, sentence_owner, embedded = _passage_vectors(
+        vectors, sentence_vectors, sentence_owner, (embedded, cached) = _passage_vectors(
             ingest.passages, encoder, cache, show_progress
         )
     finally:
@@ -217,12 +220,11 @@ def build_index(
         before_commit=before_commit,
     )
     timings["store"] = time.perf_counter() - mark
-    total_texts = len(vectors) + len(sentence_vectors)
     return BuildReport(
         ingest=ingest,
         manifest=manifest,
         seconds=time.perf_counter() - started,
         embedded=embedded,
-        cached=max(0, total_texts - embedded),
+        cached=cached,
         timings=timings,
     )

@@ -45,7 +45,7 @@ def print_summary(report) -> None:
     print(f"passages dropped: {dropped}")
     for reason, count in ingest.dropped_by_reason().items():
         print(f"  {reason + ':':<18}{count}")
-    print(f"texts embedded:   {report.embedded} (cached: {report.cached})")
+    print(f"texts embedded:   {report.embedded} (reused from the cache: {report.cached})")
     print(f"index:            {report.manifest.data['faiss_index']} FAISS, "
           f"{report.manifest.dimension} dimensions")
     print(f"seconds:          {report.seconds:.1f}")

@@ -134,3 +134,12 @@ def test_console_chats_until_end_of_input(seed_index: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.count(DISCLAIMER) == 2  # the greeting and one answer
     assert "Source:" in done.stdout
+
+
+def test_console_more_shows_the_next_passage_then_says_there_is_no_more(seed_index: Path) -> None:
+    done = _bot("console", "--index", str(seed_index),
+                stdin="sciatica stretches\nmore\nmore\nmore\nquit\n")
+    assert done.returncode == 0, done.stderr
+    assert "Passage 2 of" in done.stdout
+    assert "no more related passages" in done.stdout
+    assert done.stdout.count(DISCLAIMER) == 5  # greeting, answer, and each "more"

@@ -811,10 +811,10 @@ async def test_rebuilt_index_is_picked_up_and_a_broken_one_keeps_the_old(start_b
     bot = await start_bot(Pipeline(Retriever.open(index_copy)), reload_interval=0.1)
     manifest = index_copy / "manifest.json"
     data = json.loads(manifest.read_text())
-    data["built_at"] = "2099-01-01T00:00:00Z"
+    data.update(built_at="2099-01-01T00:00:00Z", build_id="rebuilt-1")  # what a rebuild changes
     manifest.write_text(json.dumps(data))
     assert await bot.fake.until(lambda: "index reloaded" in caplog.text, timeout=10)
-    data["built_at"] = "2099-01-02T00:00:00Z"
+    data.update(built_at="2099-01-02T00:00:00Z", build_id="rebuilt-2")
     manifest.write_text(json.dumps(data))
     (index_copy / "passages.jsonl").write_text("damaged")
     assert await bot.fake.until(lambda: "index reload failed" in caplog.text, timeout=10)
