@@ -18,7 +18,7 @@ from bot.safety import DISCLAIMER, TriageKind, crisis_message, red_flag_message,
 from index.passage import ScoredPassage
 from index.search import Retriever
 
-__all__ = ["EXAMPLE_QUESTIONS", "TOPICS", "Pipeline", "Policy", "disclaimer_block"]
+__all__ = ["EXAMPLE_QUESTIONS", "TOPICS", "Pipeline", "Policy", "disclaimer_block", "examples_block"]
 
 TOPICS = "back pain, hip flexors, stretches, sciatica and the SI joint"
 EXAMPLE_QUESTIONS = (
@@ -229,12 +229,13 @@ def _topics_block() -> Block:
     return Block.plain(f"I can answer questions about {TOPICS}, quoting my documents.")
 
 
-def _examples_block() -> Block:
+def examples_block() -> Block:
+    """Three example questions, as a bulleted block."""
     return Block.plain("For example:\n" + "\n".join(f"• {q}" for q in EXAMPLE_QUESTIONS))
 
 
 def _greeting_blocks() -> tuple[Block, ...]:
-    return (Block.plain("Hello! I'm Limber. 👋"), _topics_block(), _examples_block())
+    return (Block.plain("Hello! I'm Limber. 👋"), _topics_block(), examples_block())
 
 
 def _help_blocks(lead: str | None = None) -> tuple[Block, ...]:
@@ -243,7 +244,7 @@ def _help_blocks(lead: str | None = None) -> tuple[Block, ...]:
         _topics_block(),
         Block.plain("Ask in your own words, in English. I quote the passage that fits best "
                     "and say where it comes from."),
-        _examples_block(),
+        examples_block(),
     ]
     return tuple(blocks)
 

@@ -79,7 +79,7 @@ from telegram.ext import (
 from bot.answer import Answer, AnswerKind, Block, Span
 from bot.config import ConfigError, Settings
 from bot.feedback import FeedbackStore, Vote
-from bot.pipeline import EXAMPLE_QUESTIONS, TOPICS, Pipeline
+from bot.pipeline import TOPICS, Pipeline, disclaimer_block, examples_block
 from bot.render import block_html, split_html, telegram_parts
 from bot.safety import DISCLAIMER
 
@@ -361,17 +361,9 @@ class LimberContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 # -- composing messages ------------------------------------------------------------------------
 
 
-def _disclaimer_block() -> Block:
-    return Block((Span(DISCLAIMER, italic=True),))
-
-
 def _html_parts(blocks: Iterable[Block]) -> list[str]:
     """Blocks (the disclaimer appended) as HTML messages of at most 4096 characters."""
-    return split_html([block_html(block) for block in (*blocks, _disclaimer_block())])
-
-
-def _examples_block() -> Block:
-    return Block.plain("For example:\n" + "\n".join(f"• {q}" for q in EXAMPLE_QUESTIONS))
+    return split_html([block_html(block) for block in (*blocks, disclaimer_block())])
 
 
 def _welcome_blocks() -> list[Block]:
@@ -379,7 +371,7 @@ def _welcome_blocks() -> list[Block]:
         Block.plain("Hello! I'm Limber. 👋", bold=True),
         Block.plain(f"I answer questions about {TOPICS}, quoting my documents and saying where "
                     "each passage comes from."),
-        _examples_block(),
+        examples_block(),
         Block.plain("Just type your question. /help shows how to ask; /about lists my sources."),
     ]
 
@@ -389,7 +381,7 @@ def _help_blocks(bot_username: str) -> list[Block]:
         Block.plain("How to ask", bold=True),
         Block.plain(f"Ask about {TOPICS} in your own words, in English. I quote the passage that "
                     "fits best and name its source."),
-        _examples_block(),
+        examples_block(),
         Block.plain("Under an answer, “More” shows the next related passage, and 👍/👎 tell the "
                     "maintainers whether it helped."),
         Block.plain(f"In a group, mention me (@{bot_username}) or reply to one of my messages."),
@@ -419,12 +411,6 @@ def _about_blocks(pipeline: Pipeline) -> list[Block]:
         Block.plain(f"Search model: {manifest.model}."),
     ]
     return blocks
-
-
-def _more_blocks(pipeline: Pipeline, answer: Answer, index: int) -> list[Block]:
-    count = len(answer.passages)
-    return [Block.plain(f"Passage {index + 1} of {count}:", bold=True),
-            *pipeline.quote_blocks(answer.passages[index])]
 
 
 def _keyboard(
@@ -675,7 +661,7 @@ async def more_button(update: Update, context: LimberContext) -> None:
     with contextlib.suppress(TelegramError):
         await button_message.edit_reply_markup(_keyboard(answer, index - 1, more=False))
     target = asked if asked is not None else button_message
-    parts = _html_parts(_more_blocks(limber.pipeline, answer, index))
+    parts = split_html([block_html(block) for block in limber.pipeline.more_blocks(answer, index)])
     sent = await _send_parts(context, target, parts, _keyboard(answer, index))
     limber.remember(sent, answer.question)
 

@@ -690,9 +690,10 @@ async def test_updates_already_fetched_are_answered_before_shutdown(fake, pipeli
     async with polling(app, timeout=1):
         for number in range(4):
             fake.message(QUESTION, user_id=300 + number)
-        fetched = await fake.until(lambda: any(
-            c.method == "getUpdates" and len(c.result or []) == 4 for c in fake.requests()))
-        assert fetched
+        def fetched() -> set[int]:
+            return {u["update_id"] for c in fake.requests("getUpdates") for u in c.result or []}
+
+        assert await fake.until(lambda: len(fetched()) == 4)
         assert len(fake.sent()) == 0  # still thinking: now stop
     assert len(fake.sent()) == 4
     assert fake.pending_updates() == 0  # and PTB confirmed them, so no restart repeats them
