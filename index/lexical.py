@@ -159,13 +159,25 @@ class QueryRepair:
     expansion: str = ""  # what the glossary adds for named exercises
 
 
+def _glossary_key(name: str) -> str:
+    return " ".join(Analyzer.words(name.replace("-", " ")))
+
+
+@lru_cache(maxsize=1)
+def _glossary_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    by_key = {_glossary_key(name): description for name, description in GLOSSARY.items()}
+    alternatives = sorted(by_key, key=len, reverse=True)  # longest name first: "frog pose"
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in alternatives) + r")\b")
+    return pattern, by_key
+
+
 def glossary_expansion(text: str) -> str:
-    """Descriptions of the named exercises that ``text`` mentions."""
-    lowered = " ".join(Analyzer.words(text.replace("-", " ")))
-    found = []
-    for name, description in GLOSSARY.items():
-        key = " ".join(Analyzer.words(name.replace("-", " ")))
-        if re.search(rf"\b{re.escape(key)}\b", lowered) and description not in found:
+    """Descriptions of the named exercises and abbreviations that ``text`` mentions."""
+    pattern, by_key = _glossary_pattern()
+    found: list[str] = []
+    for match in pattern.finditer(_glossary_key(text)):
+        description = by_key[match.group(0)]
+        if description not in found:
             found.append(description)
     return "; ".join(found)
 
