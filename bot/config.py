@@ -38,6 +38,7 @@ class Settings:
     log_level: str = "INFO"  # LIMBER_LOG_LEVEL
     log_questions: bool = False  # LIMBER_LOG_QUESTIONS: log users' text (off for privacy)
     top_k: int = 5  # LIMBER_TOP_K: passages behind one answer (the first shown, the rest via "More")
+    encoder_threads: int = 0  # LIMBER_ENCODER_THREADS: cores one question may use (0: all)
     # Telegram
     telegram_token: str = ""  # TELEGRAM_BOT_TOKEN, or a file named by TELEGRAM_BOT_TOKEN_FILE
     telegram_api_base_url: str = ""  # TELEGRAM_API_BASE_URL, e.g. http://127.0.0.1:8081/bot
@@ -91,6 +92,7 @@ _ENVIRONMENT = {
     "log_level": "LIMBER_LOG_LEVEL",
     "log_questions": "LIMBER_LOG_QUESTIONS",
     "top_k": "LIMBER_TOP_K",
+    "encoder_threads": "LIMBER_ENCODER_THREADS",
     "telegram_token": "TELEGRAM_BOT_TOKEN",
     "telegram_api_base_url": "TELEGRAM_API_BASE_URL",
     "webhook_url": "TELEGRAM_WEBHOOK_URL",

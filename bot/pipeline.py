@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer import Answer, AnswerKind, Block, Span
-from bot.safety import DISCLAIMER, TriageKind, crisis_message, red_flag_message, triage
+from bot.safety import DISCLAIMER, Triage, TriageKind, crisis_message, red_flag_message, triage
 from index.passage import ScoredPassage
 from index.search import Retriever
 
@@ -85,15 +85,16 @@ class Pipeline:
         )
         return self._reply(question, AnswerKind.ANSWER, blocks, passages=tuple(found))
 
-    def _red_flag(self, question: str, text: str, verdict: object) -> Answer:
-        blocks: list[Block] = [Block((Span(red_flag_message(verdict), bold=True),))]  # type: ignore[arg-type]
+    def _red_flag(self, question: str, text: str, verdict: Triage) -> Answer:
+        """The instruction to seek care first; then, if one fits well, a passage."""
+        blocks: list[Block] = [Block((Span(red_flag_message(verdict), bold=True),))]
         found = self._relevant(text)
         useful = [p for p in found if p.score >= self.policy.red_flag_passage_threshold][:1]
         if useful:
             blocks.append(Block.plain("Related information from my documents:"))
             blocks += self.quote_blocks(useful[0])
         return self._reply(question, AnswerKind.RED_FLAG, tuple(blocks), passages=tuple(useful),
-                           notes=(verdict.reason,))  # type: ignore[attr-defined]
+                           notes=(verdict.reason,))
 
     def _relevant(self, text: str) -> list[ScoredPassage]:
         """Ranked passages worth showing: no near-duplicates, the rest above the "More" bar."""

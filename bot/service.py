@@ -15,9 +15,9 @@ __all__ = ["open_pipeline", "open_retriever"]
 def open_retriever(settings: Settings) -> Retriever:
     """Load the index named by the settings, refusing a missing, damaged or stale one."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    index = load_index(settings.index_dir)
+    index = load_index(settings.index_dir, threads=settings.encoder_threads)
     check_fresh(index.manifest)
-    return Retriever(index)
+    return Retriever(index, threads=settings.encoder_threads)
 
 
 def open_pipeline(settings: Settings) -> Pipeline:

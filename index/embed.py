@@ -66,10 +66,10 @@ class Encoder:
     """Encodes texts into L2-normalised float32 vectors with the exported ONNX model."""
 
     def __init__(self, model_dir: Path, *, threads: int = 1) -> None:
-        """Load the model in ``model_dir``.
+        """Load the model in ``model_dir``, to run on ``threads`` cores.
 
-        One thread suits serving: a query is short, and requests run side by side in
-        the bot's executor. Builds pass ``threads=os.cpu_count()`` for big batches.
+        On an idle 2-core machine two threads halve a query's latency; on a machine
+        busy with other work one thread is steadier (LIMBER_ENCODER_THREADS).
         """
         import onnxruntime
         from tokenizers import Tokenizer

@@ -56,17 +56,25 @@ class Retriever:
     """Searches one loaded index; ``reload_if_changed`` swaps in a rebuilt one safely."""
 
     def __init__(
-        self, index: LoadedIndex, params: RetrievalParams | None = None, cache_size: int = 512
+        self,
+        index: LoadedIndex,
+        params: RetrievalParams | None = None,
+        *,
+        threads: int = 0,
+        cache_size: int = 512,
     ) -> None:
         self._index = index
         self.params = params or RetrievalParams()
+        self.threads = threads  # encoder threads, kept for indexes loaded later (0: all cores)
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, int], SearchResult] = OrderedDict()
         self._cache_size = cache_size
 
     @classmethod
-    def open(cls, directory: Path, params: RetrievalParams | None = None) -> Retriever:
-        return cls(load_index(directory), params)
+    def open(
+        cls, directory: Path, params: RetrievalParams | None = None, *, threads: int = 0
+    ) -> Retriever:
+        return cls(load_index(directory, threads=threads), params, threads=threads)
 
     @property
     def index(self) -> LoadedIndex:
@@ -74,7 +82,7 @@ class Retriever:
 
     def with_params(self, **changes: object) -> Retriever:
         """A retriever over the same index with other fusion settings (for evaluation)."""
-        return Retriever(self._index, replace(self.params, **changes))  # type: ignore[arg-type]
+        return Retriever(self._index, replace(self.params, **changes), threads=self.threads)  # type: ignore[arg-type]
 
     # -- reload ----------------------------------------------------------------------------
 
@@ -91,7 +99,7 @@ class Retriever:
             return False  # mid-swap or missing: keep the index we have, look again later
         if build_id == self._index.manifest.build_id:
             return False
-        fresh = load_index(directory)
+        fresh = load_index(directory, threads=self.threads)
         with self._lock:
             self._index = fresh
             self._cache.clear()  # the documents changed: cached rankings are wrong now

@@ -293,8 +293,11 @@ def check_fresh(manifest: Manifest, corpus_dir: Path | None = None) -> None:
         )
 
 
-def load_index(directory: Path, *, verify: bool = True) -> LoadedIndex:
-    """Load and check the index in ``directory``; every failure is one clear LimberError."""
+def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> LoadedIndex:
+    """Load and check the index in ``directory``; every failure is one clear LimberError.
+
+    ``threads`` is how many cores one query encoding may use (0: all of them).
+    """
     import faiss
 
     manifest = read_manifest(directory)
@@ -312,7 +315,7 @@ def load_index(directory: Path, *, verify: bool = True) -> LoadedIndex:
         faiss_index = faiss.read_index(
             str(directory / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY
         )
-        encoder = Encoder(directory / "model")
+        encoder = Encoder(directory / "model", threads=threads or os.cpu_count() or 1)
         lexical = LexicalIndex.load(directory / "lexical", encoder.dictionary())
     except IndexCorruptError:
         raise

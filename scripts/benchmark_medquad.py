@@ -42,6 +42,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -137,33 +138,98 @@ def build(corpus: Path, index: Path, cache: Path, *, progress: bool) -> dict[str
     }
 
 
-def token_profile(index_dir: Path) -> dict[str, Any]:
-    """Where embedding time goes: token lengths of the kept passages, windows per passage."""
+class _UntruncatedCounter:
+    """Counts tokens like index.embed.Encoder.count_tokens, but without its 256-token truncation."""
+
+    def __init__(self, model_dir: Path, max_tokens: int) -> None:
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        self.max_tokens = max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=True).ids)
+
+    def count_many(self, texts: list[str]) -> list[int]:
+        return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=True)]
+
+
+def _windowed_tokens(
+    rows: list[dict[str, Any]], counts: list[int], counter: _UntruncatedCounter
+) -> list[int]:
+    """Tokens the model would read per text if long passages were split into windows as the build
+    intends (index.build._windows): one entry per text to embed."""
+    from index.build import _windows
+
+    limit = counter.max_tokens
+    texts: list[int] = []
+    for row, count in zip(rows, counts, strict=True):
+        if count <= limit:
+            texts.append(count)
+        else:
+            windows = _windows(tuple(row["sentences"] or [row["text"]]), counter)
+            texts += [min(n, limit) for n in counter.count_many(windows)]
+    return texts
+
+
+def token_profile(index_dir: Path, embed_seconds: float) -> dict[str, Any]:
+    """Where embedding time goes: real token lengths, and what windowing long passages would cost.
+
+    The build decides "window or not" with Encoder.count_tokens, which counts after truncation to
+    the model's window; here tokens are also counted without truncation.
+    """
     from index.embed import Encoder
 
     encoder = Encoder(index_dir / "model")
-    texts = [json.loads(line)["text"] for line in (index_dir / "passages.jsonl").open(encoding="utf-8")]
-    counts = sorted(encoder.count_tokens(t) for t in texts)
-    over = sum(c > encoder.max_tokens for c in counts)
+    limit = encoder.max_tokens
+    counter = _UntruncatedCounter(index_dir / "model", limit)
+    rows = [json.loads(line) for line in (index_dir / "passages.jsonl").open(encoding="utf-8")]
+    counts = counter.count_many([r["text"] for r in rows])
+    ordered = sorted(counts) or [0]
+    over = [c for c in counts if c > limit]
+    windowed = _windowed_tokens(rows, counts, counter)
+    embedded_now = sum(min(c, limit) for c in counts)
     return {
         "passages": len(counts),
         "tokens_mean": round(sum(counts) / max(1, len(counts)), 1),
-        "tokens_p50": counts[len(counts) // 2] if counts else 0,
-        "tokens_max": counts[-1] if counts else 0,
-        "over_window": over,
-        "over_window_share": round(over / max(1, len(counts)), 3),
+        "tokens_p50": ordered[len(ordered) // 2],
+        "tokens_p90": ordered[int(0.9 * (len(ordered) - 1))],
+        "tokens_max": ordered[-1],
+        "over_window": len(over),
+        "over_window_seen_by_build": sum(encoder.count_tokens(r["text"]) > limit for r in rows),
+        "tokens_cut_share": round(sum(c - limit for c in over) / max(1, sum(counts)), 3),
+        "embed_tokens_now": embedded_now,
+        "texts_if_windowed": len(windowed),
+        "embed_tokens_if_windowed": sum(windowed),
+        "embed_seconds_if_windowed_est": round(embed_seconds * sum(windowed) / max(1, embedded_now), 1),
     }
 
 
 def rebuilds(corpus: Path, index: Path, cache: Path) -> dict[str, Any]:
-    """Add one new two-paragraph .txt and rebuild; then rebuild with nothing changed."""
+    """Add one new two-paragraph .txt and rebuild; rebuild with nothing changed; the --if-stale check."""
     (corpus / "zz_benchmark_note.txt").write_text(NEW_DOCUMENT, encoding="utf-8")
     added = build(corpus, index, cache, progress=False)
     unchanged = build(corpus, index, cache, progress=False)
-    return {"added_document": added, "no_change": unchanged}
+    check: dict[str, Any] = {}
+    with stopwatch(check, "seconds"):
+        check["current"] = load_script("build_index").index_is_current(index, corpus)
+    return {"added_document": added, "no_change": unchanged, "if_stale_check": check}
 
 
 # -- 3. retrieval quality -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One evaluated question: the passages that count as right, and those of every passage
+    asked the very same question (MedQuAD asks some questions of several answers)."""
+
+    id: str
+    question: str
+    right: frozenset[str]
+    same_question: frozenset[str]
 
 
 def read_questions(path: Path) -> list[dict[str, str]]:
@@ -212,6 +278,20 @@ def sample_questions(questions: list[dict[str, str]], size: int, seed: int) -> l
     return random.Random(seed).sample(asked, min(size, len(asked)))
 
 
+def build_cases(
+    questions: list[dict[str, str]], sample: list[dict[str, str]], passages: list[Any], dropped: list[Any]
+) -> tuple[list[Case], Counter[str]]:
+    """Evaluated cases of the sample, and the sampled questions excluded, by reason."""
+    truth_all, _ = right_answers([q["id"] for q in questions], passages, dropped)
+    by_question: dict[str, set[str]] = {}
+    for q in questions:
+        by_question.setdefault(q["question"], set()).update(truth_all.get(q["id"], ()))
+    truth, excluded = right_answers([q["id"] for q in sample], passages, dropped)
+    cases = [Case(q["id"], q["question"], truth[q["id"]], frozenset(by_question[q["question"]]))
+             for q in sample if q["id"] in truth]
+    return cases, excluded
+
+
 def rank_of(ranked: list[str], right: frozenset[str]) -> int | None:
     """1-based rank of the first right passage, or None."""
     return next((rank for rank, pid in enumerate(ranked, start=1) if pid in right), None)
@@ -228,40 +308,52 @@ def scores(ranks: list[int | None], k: int = K) -> dict[str, float]:
     }
 
 
-def run_mode(retriever: Any, cases: list[tuple[str, frozenset[str]]]) -> tuple[list[int | None], list[float]]:
-    """Ranks of the right answer and per-query seconds, one query at a time."""
-    retriever.search("warm up: what causes high blood pressure?", K)
-    ranks, seconds = [], []
-    for question, right in cases:
-        started = time.perf_counter()
-        result = retriever.search(question, K)
-        seconds.append(time.perf_counter() - started)
-        ranks.append(rank_of([s.passage.id for s in result.passages], right))
-    return ranks, seconds
+def run_modes(retrievers: dict[str, Any], cases: list[Case]) -> dict[str, dict[str, list]]:
+    """Ranks (strict and same-question) and seconds per mode; modes alternate query by query,
+    so that a change in the machine's load hits them alike."""
+    runs: dict[str, dict[str, list]] = {m: {"ranks": [], "same": [], "seconds": []} for m in retrievers}
+    for retriever in retrievers.values():
+        retriever.search("warm up: what causes high blood pressure?", K)
+    for case in cases:
+        for mode, retriever in retrievers.items():
+            started = time.perf_counter()
+            result = retriever.search(case.question, K)
+            runs[mode]["seconds"].append(time.perf_counter() - started)
+            ranked = [s.passage.id for s in result.passages]
+            runs[mode]["ranks"].append(rank_of(ranked, case.right))
+            runs[mode]["same"].append(rank_of(ranked, case.same_question))
+    return runs
+
+
+def encoder_threads(encoder: Any) -> int | None:
+    """Cores one query encoding may use (ONNX Runtime intra-op threads), if it can be read."""
+    try:
+        return int(encoder._session.get_session_options().intra_op_num_threads)
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 def quality(index_dir: Path, questions_path: Path, size: int, seed: int) -> tuple[dict[str, Any], Any, list]:
-    """Metrics per mode; also the loaded index and the evaluated (question, right ids) cases."""
+    """Metrics per mode; also the loaded index and the evaluated cases."""
     from index.search import Retriever
 
     base = Retriever.open(index_dir)
     loaded = base.index
     questions = read_questions(questions_path)
     sample = sample_questions(questions, size, seed)
-    truth, excluded = right_answers([q["id"] for q in sample], loaded.passages,
-                                    loaded.manifest.data.get("dropped", []))
-    cases = [(q["question"], truth[q["id"]]) for q in sample if q["id"] in truth]
-    asked = Counter(q["question"] for q in questions)
+    cases, excluded = build_cases(questions, sample, loaded.passages, loaded.manifest.data.get("dropped", []))
+    # The answer cache is off: MedQuAD repeats questions, and a cache hit is not a search.
+    retrievers = {m: Retriever(loaded, base.with_params(mode=m).params, cache_size=0) for m in MODES}
+    runs = run_modes(retrievers, cases)
     result: dict[str, Any] = {
         "sampled": len(sample), "evaluated": len(cases), "excluded": dict(excluded.most_common()),
-        "ambiguous_questions": sum(asked[q] > 1 for q, _ in cases),
-        "right_via_duplicate": sum(q["id"] in truth and q["id"] not in truth[q["id"]] for q in sample),
-        "modes": {},
+        "right_via_duplicate": sum(c.id not in c.right for c in cases),
+        "ambiguous_questions": sum(len(c.same_question) > len(c.right) for c in cases),
+        "encoder_threads": encoder_threads(loaded.encoder), "load": load_average(), "modes": {},
     }
-    for mode in MODES:
-        uncached = Retriever(loaded, base.with_params(mode=mode).params, cache_size=0)
-        ranks, seconds = run_mode(uncached, cases)
-        result["modes"][mode] = {**scores(ranks), **percentiles_ms(seconds), "load": load_average()}
+    for mode, run in runs.items():
+        result["modes"][mode] = {**scores(run["ranks"]), **percentiles_ms(run["seconds"]),
+                                 "same_question": scores(run["same"])}
         log(f"  {mode:8} {result['modes'][mode]}")
     return result, loaded, cases
 
@@ -289,14 +381,14 @@ def faiss_cases(scale: ModuleType, n: int, dim: int) -> list[Any]:
     return cases
 
 
-def faiss_choice(loaded: Any, cases: list[tuple[str, frozenset[str]]]) -> dict[str, Any]:
+def faiss_choice(loaded: Any, cases: list[Case]) -> dict[str, Any]:
     """Index types compared on the passage vectors, with the sampled questions as queries."""
     import numpy as np
 
     scale = load_script("scale_faiss")
     vectors = np.ascontiguousarray(loaded.vectors, dtype=np.float32)
-    queries = loaded.encoder.encode([q for q, _ in cases])
-    sources = np.asarray([loaded.positions[min(right)] for _, right in cases])
+    queries = loaded.encoder.encode([c.question for c in cases])
+    sources = np.asarray([loaded.positions[min(c.right)] for c in cases])
     threads = os.cpu_count() or 1
     scale.faiss.omp_set_num_threads(threads)
     truth = scale.exact_top_k(vectors, queries, K)
@@ -335,34 +427,49 @@ def machine() -> dict[str, Any]:
 
 
 def print_build(result: dict[str, Any]) -> None:
-    imported, first = result["import"], result["build"]
+    imported, first, tokens = result["import"], result["build"], result["tokens"]
     print(f"import:  {imported['passages']:,} passages from {imported['files']:,} files "
           f"({imported['empty_answers']} empty answers skipped) in {imported['seconds']:.1f} s "
           f"[load {imported['seconds_load']}]")
-    print(f"build (empty cache): {first['seconds']:.1f} s [load {first['load']}]  phases: "
+    print(f"build (empty cache): {first['seconds']:.1f} s [load {first['load']}]; "
           + ", ".join(f"{k} {v:.1f} s" for k, v in first["phases"].items()))
     print(f"  kept {first['kept']:,}, dropped {first['dropped']:,}: "
-          + ", ".join(f"{k} {v}" for k, v in first["dropped_by_reason"].items()))
-    tokens = result["tokens"]
-    print(f"  texts embedded {first['embedded']:,} ({first['embedded'] / max(1, first['kept']):.2f} per "
-          f"passage); tokens per passage mean {tokens['tokens_mean']}, p50 {tokens['tokens_p50']}, "
-          f"max {tokens['tokens_max']}; over 256 (windowed) {tokens['over_window']:,} "
-          f"({tokens['over_window_share']:.1%}); index {first['faiss_index']}")
+          + (", ".join(f"{k} {v}" for k, v in first["dropped_by_reason"].items()) or "none"))
+    embed_s = first["phases"].get("embed", 0.0)
+    embedded = first["embedded"]
+    print(f"  texts embedded {embedded:,} ({embedded / max(1, first['kept']):.2f} per kept passage, "
+          f"{embedded / max(embed_s, 1e-9):.1f} texts/s); index {first['faiss_index']}")
+    print(f"  tokens per passage: mean {tokens['tokens_mean']}, p50 {tokens['tokens_p50']}, "
+          f"p90 {tokens['tokens_p90']}, max {tokens['tokens_max']}")
+    print(f"  passages over 256 tokens: {tokens['over_window']:,}; windowed by the build: "
+          f"{tokens['over_window_seen_by_build']:,} (the rest is truncated: {tokens['tokens_cut_share']:.1%} "
+          "of all tokens never embedded)")
+    print(f"  if windowed: {tokens['texts_if_windowed']:,} texts, {tokens['embed_tokens_if_windowed']:,} "
+          f"tokens (now {tokens['embed_tokens_now']:,}): embed "
+          f"~{tokens['embed_seconds_if_windowed_est']:.0f} s at this build's rate")
     for label, key in (("rebuild, +1 document", "added_document"), ("rebuild, no change", "no_change")):
         run = result["rebuilds"][key]
         print(f"{label}: {run['seconds']:.1f} s [load {run['load']}], embedded {run['embedded']}; "
               + ", ".join(f"{k} {v:.1f} s" for k, v in run["phases"].items()))
+    check = result["rebuilds"]["if_stale_check"]
+    print(f"build_index.py --if-stale on the unchanged corpus: {check['seconds']:.1f} s "
+          f"[load {check['seconds_load']}] (index current: {check['current']})")
 
 
 def print_quality(quality_result: dict[str, Any]) -> None:
-    print(f"\nretrieval: {quality_result['evaluated']:,} of {quality_result['sampled']:,} sampled questions "
-          f"(excluded: {quality_result['excluded'] or 'none'}; right via a duplicate: "
-          f"{quality_result['right_via_duplicate']}; question text shared with another passage: "
-          f"{quality_result['ambiguous_questions']})")
-    print(f"{'mode':10}{'R@1':>8}{'R@10':>8}{'MRR@10':>8}{'p50 ms':>9}{'p95 ms':>9}  load")
-    for mode, row in quality_result["modes"].items():
+    q = quality_result
+    print(f"\nretrieval: {q['evaluated']:,} of {q['sampled']:,} sampled questions "
+          f"(excluded: {q['excluded'] or 'none'}); right via a (near) duplicate: {q['right_via_duplicate']}; "
+          f"question also asked of another answer: {q['ambiguous_questions']}; query encoder threads: "
+          f"{q.get('encoder_threads')} [load {q['load']}]")
+    print(f"{'mode':10}{'R@1':>8}{'R@10':>8}{'MRR@10':>8}{'p50 ms':>9}{'p95 ms':>9}"
+          f"   same question: {'R@1':>6}{'R@10':>7}{'MRR@10':>8}")
+    for mode, row in q["modes"].items():
+        same = row["same_question"]
         print(f"{mode:10}{row['recall@1']:>8.3f}{row['recall@10']:>8.3f}{row['mrr@10']:>8.3f}"
-              f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}  {row['load']}")
+              f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}   {'':15}{same['recall@1']:>6.3f}"
+              f"{same['recall@10']:>7.3f}{same['mrr@10']:>8.3f}")
+    print("(same question: a passage of any MedQuAD entry with the identical question text counts as right)")
 
 
 def print_faiss(choice: dict[str, Any]) -> None:
@@ -412,7 +519,7 @@ def run(importer: ModuleType, path: Path, run_dir: Path, sample: int, seed: int)
     result["import"], corpus, questions = import_corpus(importer, path, run_dir)
     log("building from an empty cache ...")
     result["build"] = build(corpus, index, cache, progress=True)
-    result["tokens"] = token_profile(index)
+    result["tokens"] = token_profile(index, result["build"]["phases"].get("embed", 0.0))
     log("rebuilding ...")
     result["rebuilds"] = rebuilds(corpus, index, cache)
     log(f"retrieval quality on {sample} questions (seed {seed}) ...")

@@ -49,6 +49,17 @@ def test_right_answers_follow_duplicates_and_exclude_junk(bench: ModuleType) -> 
     assert excluded == {"link list": 1, "not in the index": 1}
 
 
+def test_cases_count_answers_to_the_same_question(bench: ModuleType) -> None:
+    passages = [passage("a", "first answer"), passage("b", "second answer")]
+    questions = [{"id": "a", "question": "What is X?"}, {"id": "b", "question": "What is X?"},
+                 {"id": "c", "question": "What is Y?"}]
+    dropped = [{"id": "c", "reason": "fragment", "duplicate_of": None}]
+    cases, excluded = bench.build_cases(questions, questions, passages, dropped)
+    assert [(c.id, set(c.right), set(c.same_question)) for c in cases] == [
+        ("a", {"a"}, {"a", "b"}), ("b", {"b"}, {"a", "b"})]
+    assert excluded == {"fragment": 1}
+
+
 def test_recall_on_the_tiny_medquad_sample(bench: ModuleType, tmp_path: Path) -> None:
     """Six passages, k=10: every right answer is in the top 10, and ranks are sane."""
     importer = bench.load_script("import_medquad")
@@ -61,3 +72,4 @@ def test_recall_on_the_tiny_medquad_sample(bench: ModuleType, tmp_path: Path) ->
         row = result["modes"][mode]
         assert row["recall@10"] == 1.0
         assert row["recall@1"] <= row["mrr@10"] <= 1.0
+        assert row["same_question"]["recall@1"] >= row["recall@1"]
