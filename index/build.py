@@ -32,6 +32,7 @@ class BuildReport:
     seconds: float
     embedded: int = 0  # distinct texts that had to be embedded (not found in the cache)
     cached: int = 0  # distinct texts whose vectors came from the cache
+    windowed: int = 0  # passages longer than the model's window, embedded in windows
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -138,22 +139,34 @@ def _embed_all(
 SENTENCE_VECTOR_LIMIT = 5_000
 
 
+@dataclass
+class _Vectors:
+    """Everything embedding produced for one build."""
+
+    paragraphs: np.ndarray  # one unit vector per passage (windows pooled back)
+    sentences: np.ndarray  # one unit vector per sentence (empty for large corpora)
+    sentence_owner: np.ndarray  # the passage of each sentence vector
+    embedded: int  # distinct texts embedded now
+    cached: int  # distinct texts found in the cache
+    windowed: int  # passages longer than the model's window, embedded in windows
+
+
 def _passage_vectors(
     passages: list[Passage], encoder: Encoder, cache: EmbeddingCache, show_progress: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
-    """Paragraph vectors (windows pooled back), sentence vectors, and sentence owners."""
+) -> _Vectors:
+    """Embed every passage (in windows when long) and, for small corpora, every sentence."""
     with_sentences = len(passages) <= SENTENCE_VECTOR_LIMIT
     window_texts: list[str] = []
     window_owner: list[int] = []
     sentence_texts: list[str] = []
     sentence_owner: list[int] = []
+    windowed = 0
     for number, passage in enumerate(passages):
         sentences = passage.sentences or (passage.text,)
-        windows = (
-            [passage.text]
-            if encoder.count_tokens(passage.text) <= encoder.max_tokens
-            else _windows(sentences, encoder)
-        )
+        windows = [passage.text]
+        if encoder.count_tokens(passage.text) > encoder.max_tokens:
+            windows = _windows(sentences, encoder)
+            windowed += 1
         window_texts += windows
         window_owner += [number] * len(windows)
         if with_sentences:
@@ -166,8 +179,8 @@ def _passage_vectors(
     pooled = np.zeros((len(passages), encoder.dimension), dtype=np.float32)
     np.add.at(pooled, np.asarray(window_owner, dtype=np.int64), window_vectors)
     pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-    owners = np.asarray(sentence_owner, dtype=np.int32)
-    return pooled, sentence_vectors, owners, (embedded, cached)
+    return _Vectors(pooled, sentence_vectors, np.asarray(sentence_owner, dtype=np.int32),
+                    embedded, cached, windowed)
 
 
 def build_index(
@@ -197,9 +210,7 @@ def build_index(
     mark = time.perf_counter()
     cache = EmbeddingCache(cache_dir / "embeddings.sqlite3")
     try:
-        vectors, sentence_vectors, sentence_owner, (embedded, cached) = _passage_vectors(
-            ingest.passages, encoder, cache, show_progress
-        )
+        vectors = _passage_vectors(ingest.passages, encoder, cache, show_progress)
     finally:
         cache.close()
     timings["embed"] = time.perf_counter() - mark
@@ -207,9 +218,9 @@ def build_index(
     manifest = write_index(
         out_dir,
         passages=ingest.passages,
-        vectors=vectors,
-        sentence_vectors=sentence_vectors,
-        sentence_owner=sentence_owner,
+        vectors=vectors.paragraphs,
+        sentence_vectors=vectors.sentences,
+        sentence_owner=vectors.sentence_owner,
         model_dir=model_dir,
         manifest_extra={
             "corpus_dir": str(corpus_dir.resolve()),
@@ -224,7 +235,8 @@ def build_index(
         ingest=ingest,
         manifest=manifest,
         seconds=time.perf_counter() - started,
-        embedded=embedded,
-        cached=cached,
+        embedded=vectors.embedded,
+        cached=vectors.cached,
+        windowed=vectors.windowed,
         timings=timings,
     )

@@ -91,11 +91,15 @@ class Encoder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)
         self._tokenizer.no_padding()
+        # A second tokenizer without truncation, to tell how long a text really is.
+        self._counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._counter.no_truncation()
+        self._counter.no_padding()
         self.dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model would see for ``text``, before truncation."""
-        return len(self._tokenizer.encode(text, add_special_tokens=True).ids)
+        return len(self._counter.encode(text, add_special_tokens=True).ids)
 
     def dictionary(self) -> frozenset[str]:
         """Whole words of the model's vocabulary: a list of real words for spelling checks."""

@@ -134,6 +134,7 @@ def build(corpus: Path, index: Path, cache: Path, *, progress: bool) -> dict[str
         "dropped_by_reason": report.ingest.dropped_by_reason(),
         "embedded": report.embedded,
         "cached": report.cached,
+        "windowed": getattr(report, "windowed", None),  # passages embedded in windows (newer builds)
         "faiss_index": report.manifest.data.get("faiss_index"),
     }
 

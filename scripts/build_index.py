@@ -46,6 +46,8 @@ def print_summary(report) -> None:
     for reason, count in ingest.dropped_by_reason().items():
         print(f"  {reason + ':':<18}{count}")
     print(f"texts embedded:   {report.embedded} (reused from the cache: {report.cached})")
+    if report.windowed:
+        print(f"long passages:    {report.windowed} (embedded in overlapping windows)")
     print(f"index:            {report.manifest.data['faiss_index']} FAISS, "
           f"{report.manifest.dimension} dimensions")
     print(f"seconds:          {report.seconds:.1f}")
