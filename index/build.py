@@ -161,10 +161,11 @@ def _passage_vectors(
     sentence_texts: list[str] = []
     sentence_owner: list[int] = []
     windowed = 0
-    for number, passage in enumerate(passages):
+    lengths = encoder.count_tokens_many([p.text for p in passages])
+    for number, (passage, length) in enumerate(zip(passages, lengths, strict=True)):
         sentences = passage.sentences or (passage.text,)
         windows = [passage.text]
-        if encoder.count_tokens(passage.text) > encoder.max_tokens:
+        if length > encoder.max_tokens:
             windows = _windows(sentences, encoder)
             windowed += 1
         window_texts += windows

@@ -101,6 +101,10 @@ class Encoder:
         """Tokens the model would see for ``text``, before truncation."""
         return len(self._counter.encode(text, add_special_tokens=True).ids)
 
+    def count_tokens_many(self, texts: Sequence[str]) -> list[int]:
+        """``count_tokens`` of each text, tokenized in parallel."""
+        return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=True)]
+
     def dictionary(self) -> frozenset[str]:
         """Whole words of the model's vocabulary: a list of real words for spelling checks."""
         vocabulary = self._tokenizer.get_vocab()

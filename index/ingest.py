@@ -85,7 +85,8 @@ _BACK_TO_TEXT_RE = re.compile(r"\s*\bBACK TO TEXT\b\s*$", re.IGNORECASE)
 def normalise(text: str) -> str:
     """Canonical Unicode (NFC), no invisible or control characters, single spaces."""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    if not text.isprintable():  # the per-character pass only where there is something to find
+        text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return _SPACE_RE.sub(" ", text).strip()
 
 
@@ -120,42 +121,42 @@ def split_sentences(text: str) -> tuple[str, ...]:
 
 # Each rule is (reason, pattern). Patterns describe the kind of text, not one sentence of the
 # seed, so that they keep working as documents are added.
+# Patterns run on the lower-cased text (case-sensitive matching is several times faster
+# than re.IGNORECASE on long paragraphs); the one for bios also reads the original's capitals.
 _JUNK_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "site disclaimer",
         re.compile(
-            r"(not (intended|meant) (for use )?(as|to (serve as|be))\b.{0,40}"
-            r"(diagnos|medical advice|substitute)"
+            r"not (?:intended|meant) (?:for use )?(?:as|to (?:serve as|be))\b.{0,40}"
+            r"(?:diagnos|medical advice|substitute)"
             r"|strictly for informational purposes"
-            r"|does not endorse any (treatments|products)"
-            r"|for informational purposes only)",
-            re.IGNORECASE,
+            r"|does not endorse any (?:treatments|products)"
+            r"|for informational purposes only"
         ),
     ),
     (
         "account notice",
+        # Each alternative opens with a literal word, which lets the scan skip ahead fast.
         re.compile(
-            r"(\byour account\b|validate your account|customer service|email address"
-            r"|\bsign (in|up)\b|\blog ?in to\b|\bsubscribe\b.{0,30}\bnewsletter)",
-            re.IGNORECASE,
+            r"(?:your account|customer service|email address|login to your|log in to your)\b"
+            r"|subscribe\b.{0,30}\bnewsletter"
         ),
     ),
     (
         "author bio",
-        re.compile(
-            r"^[A-Z][a-z]+( [A-Z][a-z]+)? is an? (certified|registered|licensed|board[- ]certified"
-            r"|freelance|award[- ]winning|writer|editor|journalist)"
-            r"|\b(bachelor|master)['’]?s degree\b|\b(she|he) (believes|runs|lives)\b",
-        ),
+        re.compile(r"(?:bachelor|master)['’]?s degree\b| (?:she|he) (?:believes|runs|lives)\b"),
     ),
     (
         "comment",
         re.compile(
-            r"^(hi|hello|hey|dear|thanks?|thank you)\b[^.!?]{0,30}[,!]"
-            r"|\bmy question (to you )?is\b|\bwould (you|your) recommend\b",
-            re.IGNORECASE,
+            r"\A(?:hi|hello|hey|dear|thanks?|thank you)\b[^.!?]{0,30}[,!]"
+            r"|my question (?:to you )?is\b|would (?:you|your) recommend\b"
         ),
     ),
+)
+_BIO_OPENING_RE = re.compile(
+    r"^[A-Z][a-z]+(?: [A-Z][a-z]+)? is an? (?:certified|registered|licensed|board[- ]certified"
+    r"|freelance|award[- ]winning|writer|editor|journalist)"
 )
 
 # "I" only before a verb, so that "MPS I" or "type I" is not a narrator.
@@ -187,8 +188,11 @@ def junk_reason(text: str) -> str | None:
     """Why a paragraph is not an answer (a disclaimer, a bio, ...), or None when it may be."""
     if len(text) < _MIN_CHARS or not re.search(r"[A-Za-z]{3}", text):
         return "fragment"
+    if _BIO_OPENING_RE.match(text):
+        return "author bio"
+    lowered = text.lower()
     for reason, pattern in _JUNK_RULES:
-        if pattern.search(text):
+        if pattern.search(lowered):
             return reason
     if _is_link_list(text):
         return "link list"
@@ -208,16 +212,28 @@ def _dedupe_key(text: str) -> str:
     return _DEDUPE_KEY_RE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
+_GRAM_WEIGHTS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9],
+                         dtype=np.uint64)
+
+
 def _shingles(key: str) -> frozenset[int]:
-    words = key.split()
-    grams = (" ".join(words[i : i + _SHINGLE]) for i in range(max(1, len(words) - _SHINGLE + 1)))
-    return frozenset(zlib.crc32(g.encode()) for g in grams)
+    """Hashes of the word 3-grams of ``key`` (each word hashed once, grams combined in numpy)."""
+    words = np.fromiter((zlib.crc32(w.encode()) for w in key.split()), dtype=np.uint64)
+    if len(words) < _SHINGLE:
+        return frozenset((int(words.sum()),))
+    grams = sum(words[i : len(words) - _SHINGLE + 1 + i] * _GRAM_WEIGHTS[i] for i in range(_SHINGLE))
+    return frozenset(grams.tolist())
 
 
 class _NearDuplicateFinder:
     """MinHash with banded LSH: finds near duplicates without comparing every pair."""
 
     _BANDS, _ROWS = 16, 4
+    # A band shared by this many passages is boilerplate ("This condition is inherited in an
+    # autosomal recessive pattern"); a true near duplicate also shares other bands, so such
+    # buckets stop growing and are not searched: that keeps a 16k-passage corpus fast.
+    _CROWDED = 256
+    _EXACT_CHECKS = 8  # candidates checked exactly, best estimate first
 
     def __init__(self) -> None:
         rng = np.random.default_rng(20261125)  # fixed, so builds are reproducible
@@ -226,6 +242,7 @@ class _NearDuplicateFinder:
         self._b = rng.integers(0, 2**63, size=count, dtype=np.uint64)
         self._buckets: dict[tuple[int, bytes], list[int]] = {}
         self._sets: list[frozenset[int]] = []
+        self._signatures = np.zeros((1024, count), dtype=np.uint64)  # grows by doubling
         self._ids: list[str] = []
 
     def _signature(self, shingles: frozenset[int]) -> np.ndarray:
@@ -239,16 +256,33 @@ class _NearDuplicateFinder:
         shingles = _shingles(key)
         signature = self._signature(shingles).reshape(self._BANDS, self._ROWS)
         bands = [(band, signature[band].tobytes()) for band in range(self._BANDS)]
-        candidates = {i for band in bands for i in self._buckets.get(band, ())}
-        for i in sorted(candidates):
-            other = self._sets[i]
-            if len(shingles & other) / len(shingles | other) >= _NEAR_THRESHOLD:
-                return self._ids[i]
+        found: set[int] = set()
+        for band in bands:
+            bucket = self._buckets.get(band)
+            if bucket and len(bucket) < self._CROWDED:
+                found.update(bucket)
+        flat = signature.reshape(-1)
+        if found:
+            # The share of equal MinHash values estimates the Jaccard similarity; the few
+            # candidates whose estimate comes near the threshold get the exact check.
+            candidates = np.fromiter(sorted(found), dtype=np.int64, count=len(found))
+            estimates = (self._signatures[candidates] == flat).mean(axis=1)
+            for j in np.argsort(-estimates, kind="stable")[: self._EXACT_CHECKS]:
+                if estimates[j] < _NEAR_THRESHOLD - 0.2:
+                    break
+                other = self._sets[candidates[j]]
+                if len(shingles & other) / len(shingles | other) >= _NEAR_THRESHOLD:
+                    return self._ids[candidates[j]]
         index = len(self._sets)
+        if index == len(self._signatures):
+            self._signatures = np.concatenate([self._signatures, np.zeros_like(self._signatures)])
+        self._signatures[index] = flat
         self._sets.append(shingles)
         self._ids.append(passage_id)
         for band in bands:
-            self._buckets.setdefault(band, []).append(index)
+            bucket = self._buckets.setdefault(band, [])
+            if len(bucket) < self._CROWDED:
+                bucket.append(index)
         return None
 
 
