@@ -140,7 +140,7 @@ def build(corpus: Path, index: Path, cache: Path, *, progress: bool) -> dict[str
 
 
 class _UntruncatedCounter:
-    """Counts tokens like index.embed.Encoder.count_tokens, but without its 256-token truncation."""
+    """Counts tokens with the model's tokenizer and no truncation, whatever the Encoder does."""
 
     def __init__(self, model_dir: Path, max_tokens: int) -> None:
         from tokenizers import Tokenizer
@@ -176,10 +176,11 @@ def _windowed_tokens(
 
 
 def token_profile(index_dir: Path, embed_seconds: float) -> dict[str, Any]:
-    """Where embedding time goes: real token lengths, and what windowing long passages would cost.
+    """Where embedding time goes: real token lengths, and what long passages cost either way.
 
-    The build decides "window or not" with Encoder.count_tokens, which counts after truncation to
-    the model's window; here tokens are also counted without truncation.
+    ``over_window_seen_by_build`` is how many long passages the build's own Encoder.count_tokens
+    sees as long, i.e. windows (before commit f81149a it counted after truncation: none). Costs
+    are the paragraph texts only, as embedded for corpora over SENTENCE_VECTOR_LIMIT passages.
     """
     from index.embed import Encoder
 
@@ -191,7 +192,10 @@ def token_profile(index_dir: Path, embed_seconds: float) -> dict[str, Any]:
     ordered = sorted(counts) or [0]
     over = [c for c in counts if c > limit]
     windowed = _windowed_tokens(rows, counts, counter)
-    embedded_now = sum(min(c, limit) for c in counts)
+    truncated_tokens = sum(min(c, limit) for c in counts)
+    seen_by_build = sum(encoder.count_tokens(r["text"]) > limit for r in rows)
+    # Tokens this build embedded: windows if it windowed the long passages, else truncated passages.
+    rate = (sum(windowed) if seen_by_build else truncated_tokens) / max(embed_seconds, 1e-9)
     return {
         "passages": len(counts),
         "tokens_mean": round(sum(counts) / max(1, len(counts)), 1),
@@ -199,12 +203,13 @@ def token_profile(index_dir: Path, embed_seconds: float) -> dict[str, Any]:
         "tokens_p90": ordered[int(0.9 * (len(ordered) - 1))],
         "tokens_max": ordered[-1],
         "over_window": len(over),
-        "over_window_seen_by_build": sum(encoder.count_tokens(r["text"]) > limit for r in rows),
-        "tokens_cut_share": round(sum(c - limit for c in over) / max(1, sum(counts)), 3),
-        "embed_tokens_now": embedded_now,
-        "texts_if_windowed": len(windowed),
-        "embed_tokens_if_windowed": sum(windowed),
-        "embed_seconds_if_windowed_est": round(embed_seconds * sum(windowed) / max(1, embedded_now), 1),
+        "over_window_seen_by_build": seen_by_build,
+        "tokens_beyond_window_share": round(sum(c - limit for c in over) / max(1, sum(counts)), 3),
+        "embed_tokens_per_s": round(rate),
+        "truncated": {"texts": len(counts), "tokens": truncated_tokens,
+                      "embed_seconds_est": round(truncated_tokens / max(rate, 1e-9), 1)},
+        "windowed": {"texts": len(windowed), "tokens": sum(windowed),
+                     "embed_seconds_est": round(sum(windowed) / max(rate, 1e-9), 1)},
     }
 
 
@@ -442,12 +447,15 @@ def print_build(result: dict[str, Any]) -> None:
           f"{embedded / max(embed_s, 1e-9):.1f} texts/s); index {first['faiss_index']}")
     print(f"  tokens per passage: mean {tokens['tokens_mean']}, p50 {tokens['tokens_p50']}, "
           f"p90 {tokens['tokens_p90']}, max {tokens['tokens_max']}")
-    print(f"  passages over 256 tokens: {tokens['over_window']:,}; windowed by the build: "
-          f"{tokens['over_window_seen_by_build']:,} (the rest is truncated: {tokens['tokens_cut_share']:.1%} "
-          "of all tokens never embedded)")
-    print(f"  if windowed: {tokens['texts_if_windowed']:,} texts, {tokens['embed_tokens_if_windowed']:,} "
-          f"tokens (now {tokens['embed_tokens_now']:,}): embed "
-          f"~{tokens['embed_seconds_if_windowed_est']:.0f} s at this build's rate")
+    seen = tokens["over_window_seen_by_build"]
+    beyond = tokens["tokens_beyond_window_share"]
+    print(f"  passages over 256 tokens: {tokens['over_window']:,} ({beyond:.1%} of all tokens lie beyond "
+          f"the first 256); windowed by this build: {seen:,}"
+          + ("" if seen else " (the rest of each is truncated, never embedded)"))
+    cut, win = tokens["truncated"], tokens["windowed"]
+    print(f"  embedding cost at this build's {tokens['embed_tokens_per_s']:,} tokens/s: truncated "
+          f"{cut['texts']:,} texts, {cut['tokens']:,} tokens, ~{cut['embed_seconds_est']:.0f} s; windowed "
+          f"{win['texts']:,} texts, {win['tokens']:,} tokens, ~{win['embed_seconds_est']:.0f} s")
     for label, key in (("rebuild, +1 document", "added_document"), ("rebuild, no change", "no_change")):
         run = result["rebuilds"][key]
         print(f"{label}: {run['seconds']:.1f} s [load {run['load']}], embedded {run['embedded']}; "
