@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -37,27 +38,42 @@ class BuildReport:
 
 
 class EmbeddingCache:
-    """Vectors by (model, text) hash in SQLite, so a rebuild embeds only what changed."""
+    """Vectors by (model, text) hash in SQLite, so a rebuild embeds only what changed.
+
+    It also keeps how each passage was cut into windows, so that a rebuild does not
+    tokenize unchanged passages again.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, texts TEXT)")
 
     @staticmethod
     def key(text: str) -> str:
         return hashlib.sha256(f"{MODEL_NAME}\0{text}".encode()).hexdigest()
 
-    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
+    def _select(self, table: str, column: str, keys: list[str]) -> Iterator[tuple[str, object]]:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
-            rows = self._db.execute(
-                f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(chunk))})",
-                chunk,
+            marks = ",".join("?" * len(chunk))
+            yield from self._db.execute(
+                f"SELECT key, {column} FROM {table} WHERE key IN ({marks})", chunk
             )
-            found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
-        return found
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        return {k: np.frombuffer(v, dtype=np.float32) for k, v in self._select("vectors", "vector", keys)}
+
+    def get_windows(self, keys: list[str]) -> dict[str, list[str]]:
+        return {k: json.loads(v) for k, v in self._select("windows", "texts", keys)}
+
+    def put_windows(self, items: dict[str, list[str]]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO windows VALUES (?, ?)",
+                ((k, json.dumps(v)) for k, v in items.items()),
+            )
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
         with self._db:
@@ -143,12 +159,31 @@ SENTENCE_VECTOR_LIMIT = 5_000
 class _Vectors:
     """Everything embedding produced for one build."""
 
-    paragraphs: np.ndarray  # one unit vector per passage (windows pooled back)
+    windows: np.ndarray  # one unit vector per window; most passages are a single window
+    window_owner: np.ndarray  # the passage of each window vector
     sentences: np.ndarray  # one unit vector per sentence (empty for large corpora)
     sentence_owner: np.ndarray  # the passage of each sentence vector
     embedded: int  # distinct texts embedded now
     cached: int  # distinct texts found in the cache
     windowed: int  # passages longer than the model's window, embedded in windows
+
+
+def _window_cuts(
+    passages: list[Passage], encoder: Encoder, cache: EmbeddingCache
+) -> list[list[str]]:
+    """Each passage as the texts to embed: itself, or overlapping windows when too long."""
+    keys = [EmbeddingCache.key(p.text) for p in passages]
+    known = cache.get_windows(sorted(set(keys)))
+    fresh = [i for i, key in enumerate(keys) if key not in known]
+    lengths = encoder.count_tokens_many([passages[i].text for i in fresh])
+    new: dict[str, list[str]] = {}
+    for i, length in zip(fresh, lengths, strict=True):
+        passage = passages[i]
+        too_long = length > encoder.max_tokens
+        new[keys[i]] = _windows(passage.sentences or (passage.text,), encoder) if too_long else [passage.text]
+    cache.put_windows(new)
+    known.update(new)
+    return [known[key] for key in keys]
 
 
 def _passage_vectors(
@@ -160,14 +195,10 @@ def _passage_vectors(
     window_owner: list[int] = []
     sentence_texts: list[str] = []
     sentence_owner: list[int] = []
-    windowed = 0
-    lengths = encoder.count_tokens_many([p.text for p in passages])
-    for number, (passage, length) in enumerate(zip(passages, lengths, strict=True)):
+    cuts = _window_cuts(passages, encoder, cache)
+    windowed = sum(len(windows) > 1 for windows in cuts)
+    for number, (passage, windows) in enumerate(zip(passages, cuts, strict=True)):
         sentences = passage.sentences or (passage.text,)
-        windows = [passage.text]
-        if length > encoder.max_tokens:
-            windows = _windows(sentences, encoder)
-            windowed += 1
         window_texts += windows
         window_owner += [number] * len(windows)
         if with_sentences:
@@ -177,11 +208,15 @@ def _passage_vectors(
         window_texts + sentence_texts, encoder, cache, show_progress
     )
     window_vectors, sentence_vectors = vectors[: len(window_texts)], vectors[len(window_texts) :]
-    pooled = np.zeros((len(passages), encoder.dimension), dtype=np.float32)
-    np.add.at(pooled, np.asarray(window_owner, dtype=np.int64), window_vectors)
-    pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-    return _Vectors(pooled, sentence_vectors, np.asarray(sentence_owner, dtype=np.int32),
-                    embedded, cached, windowed)
+    return _Vectors(
+        window_vectors,
+        np.asarray(window_owner, dtype=np.int32),
+        sentence_vectors,
+        np.asarray(sentence_owner, dtype=np.int32),
+        embedded,
+        cached,
+        windowed,
+    )
 
 
 def build_index(
@@ -219,7 +254,8 @@ def build_index(
     manifest = write_index(
         out_dir,
         passages=ingest.passages,
-        vectors=vectors.paragraphs,
+        vectors=vectors.windows,
+        vector_owner=vectors.window_owner,
         sentence_vectors=vectors.sentences,
         sentence_owner=vectors.sentence_owner,
         model_dir=model_dir,

@@ -174,12 +174,15 @@ class Retriever:
 
     @staticmethod
     def _paragraph_scores(index: LoadedIndex, vector: np.ndarray) -> np.ndarray:
+        """Each passage's similarity: that of its best window (most passages have one)."""
+        count = len(index.passages)
         if index.manifest.data.get("faiss_index") == "flat":
-            return index.vectors @ vector  # exact, and the same as FAISS flat search
-        scores = np.full(len(index.passages), -1.0, dtype=np.float32)
+            rows = index.vectors @ vector  # exact, and the same as FAISS flat search
+            return _best_per_owner(rows, index.vector_owner, count)
         found, ids = index.faiss_index.search(vector[None, :], 200)
         valid = ids[0] >= 0
-        scores[ids[0][valid]] = found[0][valid]
+        scores = np.full(count, -1.0, dtype=np.float32)
+        np.maximum.at(scores, index.vector_owner[ids[0][valid]], found[0][valid])
         return scores
 
 

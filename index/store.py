@@ -4,7 +4,8 @@ Layout of an index directory::
 
     manifest.json      what was built, from what, with what; sizes and hashes of every file
     passages.jsonl     the passages, in vector order
-    vectors.npy        one unit vector per passage (float32)
+    vectors.npy        one unit vector per window of a passage (float32); most passages are
+                       one window, longer ones several; vector_owner.npy: each row's passage
     sentences.npy      one unit vector per sentence, and sentence_owner.npy: its passage
     dense.faiss        the FAISS index over vectors.npy
     lexical/           BM25 (bm25s) and the corpus vocabulary
@@ -57,7 +58,7 @@ __all__ = [
     "write_index",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 EXACT_SEARCH_LIMIT = 200_000  # up to this many passages, exact search is fast enough (see README)
 
@@ -100,24 +101,32 @@ class LoadedIndex:
     directory: Path
     manifest: Manifest
     passages: list[Passage]
-    vectors: np.ndarray
+    vectors: np.ndarray  # window rows
+    vector_owner: np.ndarray  # passage number of each window row
     sentence_vectors: np.ndarray
     sentence_owner: np.ndarray
     faiss_index: Any
     lexical: LexicalIndex
     encoder: Encoder
-    positions: dict[str, int] = field(default_factory=dict)  # passage id -> row
-    sentence_spans: list[tuple[int, int]] = field(default_factory=list)  # row -> sentence rows
+    positions: dict[str, int] = field(default_factory=dict)  # passage id -> passage number
+    sentence_spans: list[tuple[int, int]] = field(default_factory=list)  # number -> sentence rows
+    vector_spans: list[tuple[int, int]] = field(default_factory=list)  # number -> window rows
 
     def __post_init__(self) -> None:
         self.positions = {p.id: i for i, p in enumerate(self.passages)}
-        # Sentences are stored passage by passage, so each passage owns one contiguous run.
-        bounds = np.searchsorted(self.sentence_owner, np.arange(len(self.passages) + 1))
-        self.sentence_spans = [(int(a), int(b)) for a, b in pairwise(bounds)]
+        self.sentence_spans = _spans(self.sentence_owner, len(self.passages))
+        self.vector_spans = _spans(self.vector_owner, len(self.passages))
 
     def vector(self, passage_id: str) -> np.ndarray | None:
-        row = self.positions.get(passage_id)
-        return None if row is None else self.vectors[row]
+        """The vector of a passage's opening window (its whole text, for most passages)."""
+        number = self.positions.get(passage_id)
+        return None if number is None else self.vectors[self.vector_spans[number][0]]
+
+
+def _spans(owner: np.ndarray, count: int) -> list[tuple[int, int]]:
+    # Rows are stored passage by passage, so each passage owns one contiguous run of rows.
+    bounds = np.searchsorted(owner, np.arange(count + 1))
+    return [(int(a), int(b)) for a, b in pairwise(bounds)]
 
 
 def choose_faiss_index(vectors: np.ndarray) -> Any:
@@ -161,6 +170,7 @@ def write_index(
     *,
     passages: list[Passage],
     vectors: np.ndarray,
+    vector_owner: np.ndarray,
     sentence_vectors: np.ndarray,
     sentence_owner: np.ndarray,
     model_dir: Path,
@@ -181,6 +191,7 @@ def write_index(
             for passage in passages:
                 handle.write(json.dumps(passage.to_json(), ensure_ascii=False) + "\n")
         np.save(staging / "vectors.npy", vectors.astype(np.float32))
+        np.save(staging / "vector_owner.npy", vector_owner.astype(np.int32))
         np.save(staging / "sentences.npy", sentence_vectors.astype(np.float32))
         np.save(staging / "sentence_owner.npy", sentence_owner.astype(np.int32))
         faiss.write_index(choose_faiss_index(vectors), str(staging / "dense.faiss"))
@@ -199,8 +210,9 @@ def write_index(
             "model": MODEL_NAME,
             "dimension": int(vectors.shape[1]),
             "passage_count": len(passages),
+            "vector_count": len(vectors),
             "sentence_count": len(sentence_vectors),
-            "faiss_index": "flat" if len(passages) <= EXACT_SEARCH_LIMIT else "hnsw",
+            "faiss_index": "flat" if len(vectors) <= EXACT_SEARCH_LIMIT else "hnsw",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_id": uuid.uuid4().hex,  # tells two builds of the same second apart
             "versions": _library_versions(),
@@ -310,6 +322,7 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
         ]
         # Memory-mapped: pages are shared between processes and read only when searched.
         vectors = np.load(directory / "vectors.npy", mmap_mode="r")
+        vector_owner = np.load(directory / "vector_owner.npy")
         sentence_vectors = np.load(directory / "sentences.npy", mmap_mode="r")
         sentence_owner = np.load(directory / "sentence_owner.npy")
         faiss_index = faiss.read_index(
@@ -325,12 +338,13 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
             f"rebuild with: {BUILD_COMMAND}"
         ) from error
     if verify:
-        _check_shapes(manifest, directory, passages, vectors, faiss_index, encoder)
+        _check_shapes(manifest, directory, passages, vectors, vector_owner, faiss_index, encoder)
     return LoadedIndex(
         directory=directory,
         manifest=manifest,
         passages=passages,
         vectors=vectors,
+        vector_owner=vector_owner,
         sentence_vectors=sentence_vectors,
         sentence_owner=sentence_owner,
         faiss_index=faiss_index,
@@ -344,6 +358,7 @@ def _check_shapes(
     directory: Path,
     passages: list[Passage],
     vectors: np.ndarray,
+    vector_owner: np.ndarray,
     faiss_index: Any,
     encoder: Encoder,
 ) -> None:
@@ -352,9 +367,11 @@ def _check_shapes(
             f"the index at {directory} has dimension {manifest.dimension}, the model gives "
             f"{encoder.dimension}; rebuild with: {BUILD_COMMAND}"
         )
-    counts = {len(passages), len(vectors), faiss_index.ntotal, manifest.passage_count}
-    if len(counts) != 1:
+    passages_agree = len(passages) == manifest.passage_count
+    rows_agree = len(vectors) == len(vector_owner) == faiss_index.ntotal
+    owners_agree = len(vector_owner) == 0 or int(vector_owner.max()) < len(passages)
+    if not (passages_agree and rows_agree and owners_agree):
         raise IndexCorruptError(
-            f"the index at {directory} is inconsistent (passage counts {sorted(counts)}); "
-            f"rebuild with: {BUILD_COMMAND}"
+            f"the index at {directory} is inconsistent ({len(passages)} passages, "
+            f"{len(vectors)} vectors, {faiss_index.ntotal} in FAISS); rebuild with: {BUILD_COMMAND}"
         )
