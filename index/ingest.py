@@ -92,6 +92,8 @@ def normalise(text: str) -> str:
 
 def _strip_tails(text: str) -> str:
     # Footnote tails from web pages ("... at the dentist. BACK TO TEXT").
+    if "back to text" not in text[-20:].lower():  # the regex only where it can match
+        return text
     return _BACK_TO_TEXT_RE.sub("", text).strip()
 
 
@@ -168,14 +170,15 @@ _FIRST_PERSON_RE = re.compile(
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 
+_SENTENCE_MARK_RE = re.compile(r"[.!?](?:\s|$)")
+
+
 def _is_link_list(text: str) -> bool:
     # A run of title-cased headlines with hardly any sentence punctuation.
-    words = _WORD_RE.findall(text)
-    if len(words) < 25:
+    if len(_SENTENCE_MARK_RE.findall(text)) > 2:
         return False
-    capitalised = sum(w[0].isupper() for w in words) / len(words)
-    sentence_marks = len(re.findall(r"[.!?](\s|$)", text))
-    return capitalised > 0.6 and sentence_marks <= 2
+    words = _WORD_RE.findall(text)
+    return len(words) >= 25 and sum(w[0].isupper() for w in words) / len(words) > 0.6
 
 
 def _is_personal_anecdote(text: str) -> bool:

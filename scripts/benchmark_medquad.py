@@ -394,7 +394,8 @@ def faiss_choice(loaded: Any, cases: list[Case]) -> dict[str, Any]:
     scale = load_script("scale_faiss")
     vectors = np.ascontiguousarray(loaded.vectors, dtype=np.float32)
     queries = loaded.encoder.encode([c.question for c in cases])
-    sources = np.asarray([loaded.positions[min(c.right)] for c in cases])
+    # Rows are windows; a long passage has several. src@10 looks for its opening window.
+    sources = np.asarray([loaded.vector_spans[loaded.positions[min(c.right)]][0] for c in cases])
     threads = os.cpu_count() or 1
     scale.faiss.omp_set_num_threads(threads)
     truth = scale.exact_top_k(vectors, queries, K)
