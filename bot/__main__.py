@@ -75,7 +75,7 @@ def _lines(stream: TextIO) -> Iterable[str]:
 
 
 def _each_line(handle: Callable[[str], dict], out: TextIO = sys.stdout) -> int:
-    """One JSON object per stdin line, in order, flushed at once; a bad line never stops the rest."""
+    """One JSON object per stdin line, in order, each flushed at once."""
     for line in _lines(sys.stdin):
         out.write(json.dumps(handle(line), ensure_ascii=False) + "\n")
         out.flush()

@@ -6,6 +6,7 @@ Renderers never decide anything; they only lay out what the pipeline composed.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from bot.answer import Answer, Block, Span
@@ -64,8 +65,6 @@ def split_html(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
 
 def _hard_split(block_markup: str, limit: int) -> list[str]:
     # Drop the markup so that no tag is cut in half, then cut at whitespace.
-    import re
-
     text = html.escape(html.unescape(re.sub(r"<[^>]+>", "", block_markup)), quote=False)
     pieces: list[str] = []
     while len(text) > limit:
