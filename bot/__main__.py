@@ -76,6 +76,8 @@ def _lines(stream: TextIO) -> Iterable[str]:
 
 def _each_line(handle: Callable[[str], dict], out: TextIO = sys.stdout) -> int:
     """One JSON object per stdin line, in order, each flushed at once."""
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # a stray non-UTF-8 byte must not end the run
     for line in _lines(sys.stdin):
         out.write(json.dumps(handle(line), ensure_ascii=False) + "\n")
         out.flush()

@@ -143,3 +143,15 @@ def test_console_more_shows_the_next_passage_then_says_there_is_no_more(seed_ind
     assert "Passage 2 of" in done.stdout
     assert "no more related passages" in done.stdout
     assert done.stdout.count(DISCLAIMER) == 5  # greeting, answer, and each "more"
+
+
+def test_ask_json_survives_bytes_that_are_not_utf8(seed_index: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "--index", str(seed_index)],
+        input=b"psoas stretch\n\xff\xfe broken \xc3\n", capture_output=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    answers = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert len(answers) == 2
+    assert all(a["reply"].endswith(DISCLAIMER) for a in answers)
