@@ -139,39 +139,19 @@ def build(corpus: Path, index: Path, cache: Path, *, progress: bool) -> dict[str
     }
 
 
-class _UntruncatedCounter:
-    """Counts tokens with the model's tokenizer and no truncation, whatever the Encoder does."""
-
-    def __init__(self, model_dir: Path, max_tokens: int) -> None:
-        from tokenizers import Tokenizer
-
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.no_truncation()
-        self._tokenizer.no_padding()
-        self.max_tokens = max_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer.encode(text, add_special_tokens=True).ids)
-
-    def count_many(self, texts: list[str]) -> list[int]:
-        return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=True)]
-
-
-def _windowed_tokens(
-    rows: list[dict[str, Any]], counts: list[int], counter: _UntruncatedCounter
-) -> list[int]:
+def _windowed_tokens(rows: list[dict[str, Any]], counts: list[int], encoder: Any) -> list[int]:
     """Tokens the model would read per text if long passages were split into windows as the build
     intends (index.build._windows): one entry per text to embed."""
     from index.build import _windows
 
-    limit = counter.max_tokens
+    limit = encoder.max_tokens
     texts: list[int] = []
     for row, count in zip(rows, counts, strict=True):
         if count <= limit:
             texts.append(count)
         else:
-            windows = _windows(tuple(row["sentences"] or [row["text"]]), counter)
-            texts += [min(n, limit) for n in counter.count_many(windows)]
+            windows = _windows(tuple(row["sentences"] or [row["text"]]), encoder)
+            texts += [min(n, limit) for n in encoder.count_tokens_many(windows)]
     return texts
 
 
@@ -184,16 +164,15 @@ def token_profile(index_dir: Path, embed_seconds: float) -> dict[str, Any]:
     """
     from index.embed import Encoder
 
-    encoder = Encoder(index_dir / "model")
+    encoder = Encoder(index_dir / "model")  # counts tokens before truncation
     limit = encoder.max_tokens
-    counter = _UntruncatedCounter(index_dir / "model", limit)
     rows = [json.loads(line) for line in (index_dir / "passages.jsonl").open(encoding="utf-8")]
-    counts = counter.count_many([r["text"] for r in rows])
+    counts = encoder.count_tokens_many([r["text"] for r in rows])
     ordered = sorted(counts) or [0]
     over = [c for c in counts if c > limit]
-    windowed = _windowed_tokens(rows, counts, counter)
+    windowed = _windowed_tokens(rows, counts, encoder)
     truncated_tokens = sum(min(c, limit) for c in counts)
-    seen_by_build = sum(encoder.count_tokens(r["text"]) > limit for r in rows)
+    seen_by_build = len(over)  # the build counts with the same untruncated tokenizer
     # Tokens this build embedded: windows if it windowed the long passages, else truncated passages.
     rate = (sum(windowed) if seen_by_build else truncated_tokens) / max(embed_seconds, 1e-9)
     return {
