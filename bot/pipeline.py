@@ -8,13 +8,13 @@ person in crisis gets help lines and no document text.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
 from bot.answer import Answer, AnswerKind, Block, Span
 from bot.safety import DISCLAIMER, Triage, TriageKind, crisis_message, red_flag_message, triage
+from index.ingest import normalise
 from index.passage import ScoredPassage
 from index.search import Retriever
 
@@ -51,7 +51,7 @@ class Pipeline:
 
     def answer(self, question: str) -> Answer:
         """The reply to ``question``, always ending with the disclaimer."""
-        text = _clean(question)
+        text = normalise(question)
         if not re.search(r"\w", text):
             return self._reply(question, AnswerKind.HELP, _help_blocks("Send me a question in words."))
         verdict = triage(text)
@@ -188,16 +188,6 @@ class Pipeline:
 def disclaimer_block() -> Block:
     """The disclaimer as the closing block of every reply."""
     return Block((Span(DISCLAIMER, italic=True),))
-
-
-def _clean(question: str) -> str:
-    """Canonical text: invisible format characters dropped, control characters made spaces."""
-    text = unicodedata.normalize("NFC", question)
-    text = "".join(
-        "" if unicodedata.category(ch) == "Cf" else " " if unicodedata.category(ch) == "Cc" else ch
-        for ch in text
-    )
-    return " ".join(text.split())
 
 
 def _excerpt(sentences: tuple[str, ...], marked: set[int]) -> tuple[int, int]:

@@ -75,18 +75,25 @@ class IngestResult:
 
 # --- normalisation -------------------------------------------------------------------------
 
-_INVISIBLE = dict.fromkeys(
-    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD]  # zero-width characters, soft hyphen
-)
 _SPACE_RE = re.compile(r"\s+")
 _BACK_TO_TEXT_RE = re.compile(r"\s*\bBACK TO TEXT\b\s*$", re.IGNORECASE)
 
 
+def _visible(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category == "Cf":
+        return ""  # zero-width and direction marks, soft hyphens: they join what they split
+    return " " if category[0] == "C" else ch  # control characters separate words
+
+
 def normalise(text: str) -> str:
-    """Canonical Unicode (NFC), no invisible or control characters, single spaces."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    """Canonical Unicode (NFC), no invisible or control characters, single spaces.
+
+    Used for corpus paragraphs and users' questions alike.
+    """
+    text = unicodedata.normalize("NFC", text)
     if not text.isprintable():  # the per-character pass only where there is something to find
-        text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+        text = "".join(_visible(ch) for ch in text)
     return _SPACE_RE.sub(" ", text).strip()
 
 
