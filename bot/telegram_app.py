@@ -113,6 +113,7 @@ MEDQUAD_URL = "https://github.com/abachaa/MedQuAD"
 
 _CONCURRENT_UPDATES = 256  # updates in progress at once (most wait for pacing, not CPU)
 _WORKERS = 4
+_OUT_OF_DATE = "This button is out of date. Please ask your question again."
 _MAX_BACKOFF = 8.0  # seconds: the longest pause between two send attempts
 _TYPING_REPEAT = 4.5  # Telegram shows "typing" for 5 s
 _REMEMBERED_QUESTIONS = 10_000  # bot message -> question, for buttons whose question is gone
@@ -652,7 +653,7 @@ async def more_button(update: Update, context: LimberContext) -> None:
     data, answer, asked = found
     index = data.index
     if index is None or not 0 < index < len(answer.passages):
-        await _notify(query, "This button is out of date. Please ask your question again.")
+        await _notify(query, _OUT_OF_DATE)
         return
     await _notify(query, None)
     limber = context.limber
@@ -680,7 +681,7 @@ async def vote_button(update: Update, context: LimberContext) -> None:
         valid = data.index < len(answer.passages)
         passage_id = answer.passages[data.index].passage.id if valid else None
     if not valid:
-        await _notify(query, "This button is out of date. Please ask your question again.")
+        await _notify(query, _OUT_OF_DATE)
         return
     await _notify(query, "Thanks, noted 👍" if data.vote is Vote.UP else "Thanks, noted 👎")
     limber = context.limber
