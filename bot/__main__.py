@@ -84,7 +84,22 @@ def _each_line(handle: Callable[[str], dict], out: TextIO = sys.stdout) -> int:
     return 0
 
 
+def _question_and_conversation(line: str) -> tuple[str, str | None]:
+    """A stdin line of ``ask --json``: plain text is a question on its own; a JSON object
+    ``{"question": ..., "conversation": ID}`` is one turn of conversation ID."""
+    if line.lstrip().startswith("{"):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return line, None
+        if isinstance(data, dict) and isinstance(data.get("question"), str):
+            conversation = data.get("conversation")
+            return data["question"], None if conversation is None else str(conversation)
+    return line, None
+
+
 def _ask(args: argparse.Namespace, settings) -> int:
+    from bot.conversation import ConversationStore
     from bot.render import answer_json, console_text
     from bot.service import open_pipeline
 
@@ -93,7 +108,18 @@ def _ask(args: argparse.Namespace, settings) -> int:
         return 2
     pipeline = open_pipeline(settings)
     if args.question is None:
-        return _each_line(lambda q: answer_json(pipeline.answer(q)))
+        conversations = ConversationStore()
+
+        def turn(line: str) -> dict:
+            question, conversation_id = _question_and_conversation(line)
+            if conversation_id is None:
+                return answer_json(pipeline.answer(question))
+            conversation = conversations.get(conversation_id)
+            answer = pipeline.answer(question, conversation)
+            conversation.record(answer)
+            return answer_json(answer)
+
+        return _each_line(turn)
     answer = pipeline.answer(args.question)
     print(json.dumps(answer_json(answer), ensure_ascii=False) if args.json else console_text(answer))
     return 0

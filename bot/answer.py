@@ -16,6 +16,7 @@ class AnswerKind(StrEnum):
     RED_FLAG = "red_flag"
     CRISIS = "crisis"
     GREETING = "greeting"
+    ACKNOWLEDGEMENT = "acknowledgement"  # "thanks", "ok", "bye": a short reply
     HELP = "help"
 
 
@@ -61,6 +62,9 @@ class Answer:
     disclaimer: str
     passages: tuple[ScoredPassage, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)  # why this kind: for logs and evaluation
+    # For a follow-up, the context plus the question; what the conversation records.
+    searched_for: str | None = field(default=None, compare=False)
+    follow_up: bool = field(default=False, compare=False)
 
     @property
     def reply(self) -> str:

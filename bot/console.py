@@ -8,6 +8,7 @@ from typing import TextIO
 
 from bot.answer import Answer
 from bot.config import Settings
+from bot.conversation import Conversation
 from bot.pipeline import Pipeline
 from bot.render import console_text
 
@@ -15,6 +16,7 @@ __all__ = ["chat", "run_console"]
 
 _QUIT = {"quit", "exit", ":q", "/quit"}
 _MORE = {"more", "/more", "m"}
+_FORGET = {"/forget", "forget"}
 
 
 def chat(pipeline: Pipeline, stdin: TextIO, stdout: TextIO, *, prompt: str = "you> ") -> None:
@@ -24,6 +26,7 @@ def chat(pipeline: Pipeline, stdin: TextIO, stdout: TextIO, *, prompt: str = "yo
                  "quit or Ctrl-D to leave)\n")
     last: Answer | None = None
     shown = 0
+    conversation = Conversation()  # follow-ups ("how long do I hold it?") use the last turns
     while True:
         stdout.write("\n" + prompt)
         stdout.flush()
@@ -41,7 +44,12 @@ def chat(pipeline: Pipeline, stdin: TextIO, stdout: TextIO, *, prompt: str = "yo
             blocks = pipeline.more_blocks(last, shown)
             stdout.write("\n" + console_text(replace(last, blocks=blocks)) + "\n")
             continue
-        last, shown = pipeline.answer(line), 0
+        if command in _FORGET:
+            conversation.clear()
+            stdout.write("\n" + console_text(pipeline.forgot()) + "\n")
+            continue
+        last, shown = pipeline.answer(line, conversation), 0
+        conversation.record(last)
         stdout.write("\n" + console_text(last) + "\n")
 
 

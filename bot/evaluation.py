@@ -12,9 +12,26 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.answer import Answer, AnswerKind
+from bot.conversation import Conversation
 from bot.pipeline import Pipeline
+from index.ingest import normalise
 
-__all__ = ["EvalCase", "EvalReport", "evaluate", "load_cases", "no_answer_curve"]
+__all__ = [
+    "ConversationReport",
+    "ConversationTurn",
+    "EvalCase",
+    "EvalReport",
+    "TriageCase",
+    "TriageReport",
+    "confusion_table",
+    "evaluate",
+    "evaluate_conversations",
+    "evaluate_triage",
+    "load_cases",
+    "load_conversations",
+    "load_triage_cases",
+    "no_answer_curve",
+]
 
 URGENT_KINDS = {AnswerKind.RED_FLAG, AnswerKind.CRISIS}
 
@@ -155,3 +172,175 @@ def no_answer_curve(
         }
         for t in thresholds
     ]
+
+
+# -- triage ---------------------------------------------------------------------------------
+
+_RED_FLAG_CATEGORIES = frozenset(
+    {"cauda_equina", "neuro_deficit", "infection", "fracture", "major_trauma", "cancer",
+     "vascular", "cardiac"}
+)
+
+
+@dataclass(frozen=True)
+class TriageCase:
+    """A message with its category (a red-flag category, ``crisis``, or a non-urgent one)."""
+
+    text: str
+    category: str
+
+    @property
+    def expected(self) -> str:
+        if self.category == "crisis":
+            return "crisis"
+        return "red_flag" if self.category in _RED_FLAG_CATEGORIES else "none"
+
+
+@dataclass
+class TriageReport:
+    """Triage as users meet it: what kind of reply each category of message got."""
+
+    red_flag_recall: float | None  # red-flag reports answered as red flag or crisis
+    crisis_recall: float | None  # crisis messages answered as crisis
+    false_alarm_rate: float | None  # non-urgent messages answered as red flag or crisis
+    disclaimer_rate: float
+    by_category: dict[str, dict[str, int]]  # category -> reply kind -> count
+    misses: list[dict[str, str]] = field(default_factory=list)
+
+
+def load_triage_cases(path: Path) -> list[TriageCase]:
+    cases = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            cases.append(TriageCase(str(data["text"]), str(data["category"])))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}:{number}: not a triage case ({error})") from None
+    return cases
+
+
+def evaluate_triage(pipeline: Pipeline, cases: list[TriageCase]) -> TriageReport:
+    """Answer each message through the whole pipeline and tally the kinds of reply."""
+    by_category: dict[str, dict[str, int]] = {}
+    misses: list[dict[str, str]] = []
+    hits = {"red_flag": 0, "crisis": 0, "none": 0}
+    totals = {"red_flag": 0, "crisis": 0, "none": 0}
+    disclaimed = 0
+    for case in cases:
+        answer = pipeline.answer(case.text)
+        disclaimed += answer.reply.endswith(answer.disclaimer)
+        got = answer.kind.value
+        row = by_category.setdefault(case.category, {})
+        row[got] = row.get(got, 0) + 1
+        expected = case.expected
+        totals[expected] += 1
+        urgent = answer.kind in URGENT_KINDS
+        right = {
+            "crisis": answer.kind is AnswerKind.CRISIS,
+            "red_flag": urgent,
+            "none": not urgent,
+        }[expected]
+        hits[expected] += right
+        if not right:
+            misses.append({"category": case.category, "got": got, "text": case.text,
+                           "why": ", ".join(answer.notes)})
+    return TriageReport(
+        red_flag_recall=_ratio(hits["red_flag"], totals["red_flag"]),
+        crisis_recall=_ratio(hits["crisis"], totals["crisis"]),
+        false_alarm_rate=_ratio(totals["none"] - hits["none"], totals["none"]),
+        disclaimer_rate=disclaimed / max(len(cases), 1),
+        by_category=by_category,
+        misses=misses,
+    )
+
+
+def confusion_table(report: TriageReport) -> str:
+    """Categories down, reply kinds across: the counts of ``report.by_category``."""
+    kinds = sorted({k for row in report.by_category.values() for k in row})
+    width = max([len(c) for c in report.by_category] + [8])
+    lines = [" " * width + "".join(f"{k[:10]:>11}" for k in kinds) + "     n  correct"]
+    for category in sorted(report.by_category, key=lambda c: (c not in _RED_FLAG_CATEGORIES, c)):
+        row = report.by_category[category]
+        case = TriageCase("", category)
+        good = {"crisis": ("crisis",), "red_flag": ("red_flag", "crisis")}.get(case.expected)
+        n = sum(row.values())
+        correct = sum(v for k, v in row.items() if (k in good if good else k not in ("red_flag", "crisis")))
+        lines.append(f"{category:<{width}}" + "".join(f"{row.get(k, 0):>11}" for k in kinds)
+                     + f"{n:>6}  {correct / n:.3f}")
+    return "\n".join(lines)
+
+
+# -- conversations --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConversationTurn:
+    text: str
+    kind: str  # "first", "follow_up" or "switch"
+    expect: str | None  # a snippet of the passage that answers it in context; None: no answer
+
+
+@dataclass
+class ConversationReport:
+    """Per kind of turn: the share answered right, and how follow-ups were resolved."""
+
+    correct: dict[str, float]  # kind -> right passage first, or an honest no-answer
+    counts: dict[str, int]
+    resolved_as_follow_up: dict[str, float]  # kind -> share the pipeline treated as a follow-up
+    misses: list[dict[str, object]] = field(default_factory=list)
+
+
+def load_conversations(path: Path) -> list[list[ConversationTurn]]:
+    conversations = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            conversations.append([
+                ConversationTurn(str(t["text"]), str(t["kind"]), t.get("expect"))
+                for t in data["turns"]
+            ])
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}:{number}: not a conversation ({error})") from None
+    return conversations
+
+
+def _squash(text: str) -> str:
+    return " ".join(normalise(text).lower().split())
+
+
+def evaluate_conversations(
+    pipeline: Pipeline, conversations: list[list[ConversationTurn]], *, with_context: bool = True
+) -> ConversationReport:
+    """Play each conversation in order; ``with_context=False`` answers every turn alone."""
+    right: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    follow: dict[str, int] = {}
+    misses: list[dict[str, object]] = []
+    for turns in conversations:
+        conversation = Conversation()
+        for turn in turns:
+            answer = pipeline.answer(turn.text, conversation if with_context else None)
+            conversation.record(answer)
+            if turn.expect is None:
+                ok = answer.kind is AnswerKind.NO_ANSWER
+            else:
+                ok = answer.kind is AnswerKind.ANSWER and bool(answer.passages) and (
+                    _squash(turn.expect) in _squash(answer.passages[0].passage.text)
+                )
+            counts[turn.kind] = counts.get(turn.kind, 0) + 1
+            right[turn.kind] = right.get(turn.kind, 0) + ok
+            follow[turn.kind] = follow.get(turn.kind, 0) + answer.follow_up
+            if not ok:
+                got = answer.passages[0].passage.text[:80] if answer.passages else answer.kind.value
+                misses.append({"text": turn.text, "kind": turn.kind, "expect": turn.expect,
+                               "got": got, "follow_up": answer.follow_up})
+    return ConversationReport(
+        correct={k: right[k] / counts[k] for k in counts},
+        counts=counts,
+        resolved_as_follow_up={k: follow[k] / counts[k] for k in counts},
+        misses=misses,
+    )

@@ -2,18 +2,31 @@
 
 Order matters: safety triage runs before retrieval, so a person describing an
 emergency reads the instruction to seek care before anything else, and a
-person in crisis gets help lines and no document text.
+person in crisis gets help lines and no document text. The question is encoded
+once; triage and retrieval share the vector. Neither a failed encode nor a
+failed search can take the care instruction away: triage's rules need neither.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bot.answer import Answer, AnswerKind, Block, Span
-from bot.safety import DISCLAIMER, Triage, TriageKind, crisis_message, red_flag_message, triage
+from bot.conversation import Conversation, Turn
+from bot.followup import Resolution, ask_type_bonus, looks_dependent
+from bot.replies import DISCLAIMER, FORGOT_CONVERSATION, acknowledgement_text
+from bot.triage import (
+    Triage,
+    TriageKind,
+    assess,
+    crisis_message,
+    passage_fits_red_flag,
+    red_flag_message,
+)
 from index.ingest import normalise
 from index.passage import ScoredPassage
 from index.search import Retriever
@@ -27,6 +40,7 @@ EXAMPLE_QUESTIONS = (
     "Why does my SI joint hurt when I sit?",
 )
 _EXCERPT_CHARS = 1200  # a longer paragraph is quoted around its best sentences
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,9 @@ class Policy:
     near_duplicate: float = 0.92  # passages this similar to a shown one are not shown again
     red_flag_passage_threshold: float = 0.45  # a passage shown after red-flag advice must reach this
     highlight_margin: float = 0.08  # sentences this close to the best one are marked too
+    own_topic_margin: float = 0.06  # a message this far above the answer bar stands on its own
+    context_gain: float = 0.05  # context is used when it lifts the best score by this much
+    shown_margin: float = 0.05  # the passage already shown wins when this close to the best
     max_highlights: int = 3
 
 
@@ -49,56 +66,151 @@ class Pipeline:
         self.policy = policy or Policy()
         self.top_k = top_k
 
-    def answer(self, question: str) -> Answer:
-        """The reply to ``question``, always ending with the disclaimer."""
+    def answer(self, question: str, conversation: Conversation | None = None) -> Answer:
+        """The reply to ``question``, always ending with the disclaimer.
+
+        With a ``conversation``, a message that depends on what came before is searched
+        with its context, and triage reads it with its context too. The conversation is
+        not changed here: the caller records the answer (``Conversation.record``).
+        """
         text = normalise(question)
         if not re.search(r"\w", text):
             return self._reply(question, AnswerKind.HELP, _help_blocks("Send me a question in words."))
-        verdict = triage(text)
+        vector = self._encode(text)
+        verdict = assess(text, vector)
+        context = conversation.context() if conversation is not None else None
+        if verdict is None and context is not None:
+            return self._answer_in_context(question, text, vector, context)
         if verdict is None:
-            return self._answer_from_documents(question, text)
+            return self._answer_from_documents(question, text, vector)
         kind = verdict.kind
         if kind is TriageKind.CRISIS:
-            return self._reply(question, AnswerKind.CRISIS, (Block.plain(crisis_message()),),
+            return self._reply(question, AnswerKind.CRISIS, (Block.plain(crisis_message(verdict)),),
                                notes=(verdict.reason,))
         if kind is TriageKind.RED_FLAG:
-            return self._red_flag(question, text, verdict)
+            return self._red_flag(question, text, vector, verdict)
         if kind is TriageKind.GREETING:
             return self._reply(question, AnswerKind.GREETING, _greeting_blocks())
+        if kind is TriageKind.ACKNOWLEDGEMENT:
+            return self._reply(question, AnswerKind.ACKNOWLEDGEMENT,
+                               (Block.plain(acknowledgement_text(verdict.reason)),))
         if kind is TriageKind.HELP:
             return self._reply(question, AnswerKind.HELP, _help_blocks())
         if kind is TriageKind.DOSE:
             return self._reply(question, AnswerKind.NO_ANSWER, _dose_blocks(), notes=(verdict.reason,))
         return self._reply(question, AnswerKind.NO_ANSWER, _not_english_blocks(), notes=(verdict.reason,))
 
+    def forgot(self) -> Answer:
+        """The reply to /forget, once the caller has cleared the conversation."""
+        return self._reply("/forget", AnswerKind.ACKNOWLEDGEMENT, (Block.plain(FORGOT_CONVERSATION),))
+
     # -- kinds -----------------------------------------------------------------------------
 
-    def _answer_from_documents(self, question: str, text: str) -> Answer:
-        found = self._relevant(text)
+    def _encode(self, text: str) -> np.ndarray | None:
+        """The question's embedding, or None when the encoder fails (triage's rules still run)."""
+        try:
+            return self.retriever.encode(text)
+        except Exception:
+            log.exception("encoding the question failed; triage falls back to its rules")
+            return None
+
+    def _answer_from_documents(
+        self,
+        question: str,
+        text: str,
+        vector: np.ndarray | None,
+        found: list[ScoredPassage] | None = None,
+        resolution: Resolution | None = None,
+    ) -> Answer:
+        found = self._relevant(text, vector) if found is None else found
+        follow_up = resolution is not None and resolution.follow_up
+        searched_for = resolution.query if resolution is not None else None
         if not found or found[0].score < self.policy.answer_threshold:
             best = f"best score {found[0].score:.3f}" if found else "no passages"
             return self._reply(question, AnswerKind.NO_ANSWER, _no_answer_blocks(),
-                               notes=(best,))
+                               notes=(best,), searched_for=searched_for, follow_up=follow_up)
+        if follow_up and vector is not None:
+            # The highlight answers the follow-up itself ("how long?"), not the old topic.
+            found = [self._refocus(found[0], text, vector), *found[1:]]
         blocks = (
             *self.quote_blocks(found[0]),
             *(_more_hint(len(found) - 1) if len(found) > 1 else ()),
         )
-        return self._reply(question, AnswerKind.ANSWER, blocks, passages=tuple(found))
+        return self._reply(question, AnswerKind.ANSWER, blocks, passages=tuple(found),
+                           searched_for=searched_for, follow_up=follow_up)
 
-    def _red_flag(self, question: str, text: str, verdict: Triage) -> Answer:
-        """The instruction to seek care first; then, if one fits well, a passage."""
+    def _answer_in_context(
+        self, question: str, text: str, vector: np.ndarray | None, context: Turn
+    ) -> Answer:
+        """A message after earlier turns: on its own, or as a follow-up of the last one."""
+        alone = self._relevant(text, vector)
+        alone_best = alone[0].score if alone else 0.0
+        dependent = looks_dependent(text)
+        if not dependent and alone_best >= self.policy.answer_threshold + self.policy.own_topic_margin:
+            return self._answer_from_documents(question, text, vector, alone)  # a topic of its own
+        combined = f"{context.question} {text}"
+        combined_vector = self._encode(combined)  # the one extra encode of a follow-up
+        # Safety reads the message with its context: "and now I can't feel my legs".
+        verdict = assess(combined, combined_vector) if context.kind is not AnswerKind.RED_FLAG else None
+        if verdict is not None and verdict.kind in (TriageKind.CRISIS, TriageKind.RED_FLAG):
+            if verdict.kind is TriageKind.CRISIS:
+                return self._reply(question, AnswerKind.CRISIS, (Block.plain(crisis_message(verdict)),),
+                                   notes=(verdict.reason, "with context"))
+            return self._red_flag(question, text, vector, verdict)
+        together = self._prefer_shown(self._relevant(combined, combined_vector), context)
+        together_best = together[0].score if together else 0.0
+        if dependent or together_best >= alone_best + self.policy.context_gain:
+            return self._answer_from_documents(question, text, vector, together,
+                                               Resolution(True, combined))
+        return self._answer_from_documents(question, text, vector, alone, Resolution(False, text))
+
+    def _prefer_shown(self, found: list[ScoredPassage], context: Turn) -> list[ScoredPassage]:
+        """The passage already on the table first, when it is nearly as good as the best."""
+        if not found or not context.passage_ids:
+            return found
+        shown = context.passage_ids[0]
+        for i, candidate in enumerate(found):
+            if candidate.passage.id == shown and candidate.score >= found[0].score - self.policy.shown_margin:
+                return [candidate, *found[:i], *found[i + 1:]]
+        return found
+
+    def _refocus(self, scored: ScoredPassage, text: str, vector: np.ndarray) -> ScoredPassage:
+        """``scored`` with its sentences scored against the follow-up alone and what it asks."""
+        index = self.retriever.index
+        sentences = scored.passage.sentences
+        vectors = index.sentence_vectors_of(scored.passage.id)
+        if vectors is None or len(vectors) != len(sentences):
+            return scored
+        scores = tuple(
+            float(v @ vector) + ask_type_bonus(text, sentence)
+            for v, sentence in zip(vectors, sentences, strict=True)
+        )
+        return replace(scored, sentence_scores=scores)
+
+    def _red_flag(self, question: str, text: str, vector: np.ndarray | None, verdict: Triage) -> Answer:
+        """The instruction to seek care first; then a passage, only one about that symptom."""
         blocks: list[Block] = [Block((Span(red_flag_message(verdict), bold=True),))]
-        found = self._relevant(text)
-        useful = [p for p in found if p.score >= self.policy.red_flag_passage_threshold][:1]
+        try:
+            found = self._relevant(text, vector)
+        except Exception:
+            # The instruction above never depends on search: answer with it alone.
+            log.exception("search failed after a red flag; answering with the instruction only")
+            found = []
+        index = self.retriever.index
+        useful = [
+            p for p in found
+            if p.score >= self.policy.red_flag_passage_threshold
+            and passage_fits_red_flag(verdict, p.passage.text, index.vector(p.passage.id))
+        ][:1]
         if useful:
             blocks.append(Block.plain("Related information from my documents:"))
             blocks += self.quote_blocks(useful[0])
         return self._reply(question, AnswerKind.RED_FLAG, tuple(blocks), passages=tuple(useful),
                            notes=(verdict.reason,))
 
-    def _relevant(self, text: str) -> list[ScoredPassage]:
+    def _relevant(self, text: str, vector: np.ndarray | None = None) -> list[ScoredPassage]:
         """Ranked passages worth showing: no near-duplicates, the rest above the "More" bar."""
-        result = self.retriever.search(text, k=max(self.top_k * 3, 10))
+        result = self.retriever.search(text, k=max(self.top_k * 3, 10), vector=vector)
         kept: list[ScoredPassage] = []
         vectors: list[np.ndarray] = []
         index = self.retriever.index
@@ -171,6 +283,8 @@ class Pipeline:
         *,
         passages: tuple[ScoredPassage, ...] = (),
         notes: tuple[str, ...] = (),
+        searched_for: str | None = None,
+        follow_up: bool = False,
     ) -> Answer:
         return Answer(
             question=question,
@@ -178,7 +292,9 @@ class Pipeline:
             blocks=(*blocks, disclaimer_block()),
             disclaimer=DISCLAIMER,
             passages=passages,
-            notes=notes,
+            notes=(*notes, "follow-up") if follow_up else notes,
+            searched_for=searched_for,
+            follow_up=follow_up,
         )
 
 

@@ -81,7 +81,7 @@ from bot.config import ConfigError, Settings
 from bot.feedback import FeedbackStore, Vote
 from bot.pipeline import TOPICS, Pipeline, disclaimer_block, examples_block
 from bot.render import block_html, split_html, telegram_parts
-from bot.safety import DISCLAIMER
+from bot.replies import DISCLAIMER
 
 __all__ = [
     "ALLOWED_UPDATES",

@@ -68,6 +68,7 @@ class Retriever:
         self.threads = threads  # encoder threads, kept for indexes loaded later (0: all cores)
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, int], SearchResult] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # repeat questions skip the encode
         self._cache_size = cache_size
 
     @classmethod
@@ -103,12 +104,34 @@ class Retriever:
         with self._lock:
             self._index = fresh
             self._cache.clear()  # the documents changed: cached rankings are wrong now
+            self._vectors.clear()  # and the model may have, too
         return True
 
     # -- search ----------------------------------------------------------------------------
 
-    def search(self, query: str, k: int = 10) -> SearchResult:
-        """The ``k`` best passages for ``query``, best first (fewer if the index is smaller)."""
+    def encode(self, query: str) -> np.ndarray:
+        """The query's embedding as ``search`` reads it: computed once, shared with triage."""
+        query = _truncate(query)
+        with self._lock:
+            index = self._index
+            cached = self._vectors.get(query)
+            if cached is not None:
+                self._vectors.move_to_end(query)
+                return cached
+        vector = index.encoder.encode_one(query)
+        with self._lock:
+            if index is self._index:
+                self._vectors[query] = vector
+                if len(self._vectors) > self._cache_size:
+                    self._vectors.popitem(last=False)
+        return vector
+
+    def search(self, query: str, k: int = 10, *, vector: np.ndarray | None = None) -> SearchResult:
+        """The ``k`` best passages for ``query``, best first (fewer if the index is smaller).
+
+        ``vector`` is ``encode(query)`` when the caller has it already; it is used unless
+        spelling repair or synonyms changed what is searched for.
+        """
         query = _truncate(query)
         key = (query, k)
         with self._lock:
@@ -116,7 +139,7 @@ class Retriever:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        result = self._search(index, query, k)
+        result = self._search(index, query, k, vector)
         with self._lock:
             if index is self._index:
                 self._cache[key] = result
@@ -124,7 +147,9 @@ class Retriever:
                     self._cache.popitem(last=False)
         return result
 
-    def _search(self, index: LoadedIndex, query: str, k: int) -> SearchResult:
+    def _search(
+        self, index: LoadedIndex, query: str, k: int, query_vector: np.ndarray | None
+    ) -> SearchResult:
         p = self.params
         analyzer = index.lexical.analyzer
         repair = analyzer.repair(query)
@@ -136,7 +161,8 @@ class Retriever:
         sentence = np.zeros(count, dtype=np.float32)
         sentence_scores = np.zeros(0, dtype=np.float32)
         if p.mode in ("hybrid", "dense"):
-            vector = index.encoder.encode_one(understood)
+            reusable = query_vector is not None and understood == query
+            vector = query_vector if reusable else index.encoder.encode_one(understood)
             paragraph = self._paragraph_scores(index, vector)
             if len(index.sentence_vectors):
                 sentence_scores = index.sentence_vectors @ vector

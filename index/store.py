@@ -122,6 +122,14 @@ class LoadedIndex:
         number = self.positions.get(passage_id)
         return None if number is None else self.vectors[self.vector_spans[number][0]]
 
+    def sentence_vectors_of(self, passage_id: str) -> np.ndarray | None:
+        """One vector per sentence of a passage; None for a corpus indexed by paragraph only."""
+        number = self.positions.get(passage_id)
+        if number is None or not len(self.sentence_vectors):
+            return None
+        start, end = self.sentence_spans[number]
+        return self.sentence_vectors[start:end] if end > start else None
+
 
 def _spans(owner: np.ndarray, count: int) -> list[tuple[int, int]]:
     # Rows are stored passage by passage, so each passage owns one contiguous run of rows.

@@ -79,6 +79,15 @@ def child_limber(index: Path, count: int, started: float) -> dict[str, object]:
         begin = time.perf_counter()
         pipeline.answer(question)
         latencies.append((time.perf_counter() - begin) * 1000)
+    # Triage's own cost beyond the shared encode: rules plus the classifier on a ready vector.
+    from bot.triage import assess
+
+    vectors = [pipeline.retriever.encode(q) for q in questions]
+    triage_ms = []
+    for question, vector in zip(questions, vectors, strict=True):
+        begin = time.perf_counter()
+        assess(question, vector)
+        triage_ms.append((time.perf_counter() - begin) * 1000)
     cached = []
     for question in questions[:100]:
         begin = time.perf_counter()
@@ -89,6 +98,7 @@ def child_limber(index: Path, count: int, started: float) -> dict[str, object]:
         "index_load_s": load_seconds,
         "latency": _percentiles(latencies),
         "latency_cached": _percentiles(cached),
+        "triage_beyond_encode": _percentiles(triage_ms),
         "rss_after_load_mb": rss_loaded,
         "rss_after_run_mb": _rss_mb(),
         "torch_imported": "torch" in sys.modules,
@@ -211,6 +221,8 @@ def _print_table(result: dict[str, dict]) -> None:
         print(f"{name:34}{ours:>12.2f}{theirs:>12.2f}")
     print(f"{'p50 ratio Limber / baseline':34}{result['p50_ratio']:>12.2f}")
     print(f"{'cached question p50 (ms)':34}{limber['latency_cached']['p50_ms']:>12.3f}")
+    triage = limber["triage_beyond_encode"]
+    print(f"{'triage beyond the encode p50/p99':34}{triage['p50_ms']:>8.3f} / {triage['p99_ms']:.3f} ms")
     print(f"questions: {limber['latency']['count']} (full pipeline: triage, encode, search, compose)")
     if "telegram" in result:
         for name, report in result["telegram"].items():

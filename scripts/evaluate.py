@@ -1,11 +1,17 @@
 """Evaluate Limber on a labelled question set.
 
     python scripts/evaluate.py tests/data/eval.jsonl [--index DIR] [--json] [--ablation] [--curve]
+    python scripts/evaluate.py --triage MESSAGES.jsonl [--index DIR] [--misses]
 
 Prints recall@1, recall@3, MRR@10 (retrieval, answerable questions), the share of
 answerable questions answered, no-answer precision and recall, red-flag recall
 and false-alarm rate. --ablation adds the same retrieval metrics for BM25 alone,
 dense alone and each step of the hybrid; --curve adds the no-answer trade-off.
+
+--triage reads messages labelled by category (``{"text", "category"}``: a red-flag
+category, ``crisis``, or a non-urgent one such as ``lookalike``) and prints red-flag
+recall, crisis recall and false alarms of the whole pipeline, with a confusion table of
+category against the kind of reply each message got.
 """
 
 from __future__ import annotations
@@ -43,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("cases", type=Path, help="JSONL question set")
+    parser.add_argument("cases", type=Path, help="JSONL question set (or messages, with --triage)")
+    parser.add_argument("--triage", action="store_true", help="triage report by category")
     parser.add_argument("--index", type=Path, help="index directory (default: LIMBER_INDEX_DIR or var/index)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--ablation", action="store_true", help="retrieval metrics per retrieval setting")
@@ -53,16 +60,38 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     from bot.config import Settings
-    from bot.evaluation import evaluate, load_cases, no_answer_curve
+    from bot.evaluation import (
+        confusion_table,
+        evaluate,
+        evaluate_triage,
+        load_cases,
+        load_triage_cases,
+        no_answer_curve,
+    )
     from bot.pipeline import Pipeline
     from bot.service import open_pipeline
 
     try:
         pipeline = open_pipeline(Settings.from_env(index_dir=args.index))
-        cases = load_cases(args.cases)
+        if args.triage:
+            triage_cases = load_triage_cases(args.cases)
+        else:
+            cases = load_cases(args.cases)
     except (LimberError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.triage:
+        triage = evaluate_triage(pipeline, triage_cases)
+        print(f"messages: {len(triage_cases)}")
+        print(_table([("red_flag_recall", triage.red_flag_recall), ("crisis_recall", triage.crisis_recall),
+                      ("false_alarm_rate", triage.false_alarm_rate),
+                      ("disclaimer_rate", triage.disclaimer_rate)]))
+        print("\nreplies by category\n" + confusion_table(triage))
+        if args.misses:
+            print("\nmisses:")
+            for miss in triage.misses:
+                print(f"  {json.dumps(miss, ensure_ascii=False)}")
+        return 0
     report = evaluate(pipeline, cases)
     output: dict[str, object] = {"report": report.as_dict()}
     if not args.misses:

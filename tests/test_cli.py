@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.safety import DISCLAIMER
+from bot.replies import DISCLAIMER
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"question", "kind", "passages", "reply", "disclaimer"}

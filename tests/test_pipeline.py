@@ -6,7 +6,7 @@ import pytest
 
 from bot.answer import AnswerKind
 from bot.render import answer_json, console_text, telegram_parts
-from bot.safety import DISCLAIMER
+from bot.replies import DISCLAIMER
 
 SEED = "000_eb9de0a5e431290b"
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer, AnswerKind, Block, Span
 from bot.render import TELEGRAM_LIMIT, telegram_parts
-from bot.safety import DISCLAIMER
+from bot.replies import DISCLAIMER
 
 ALLOWED_TAGS = {"b", "i", "a", "blockquote"}
 

@@ -33,7 +33,7 @@ from telegram.ext import Application
 from bot.answer import Answer, AnswerKind, Block, Span
 from bot.config import Settings
 from bot.feedback import FeedbackStore
-from bot.safety import DISCLAIMER
+from bot.replies import DISCLAIMER
 from bot.telegram_app import build_application, polling, webhook_options
 
 pytestmark = [

@@ -49,7 +49,7 @@ from pathlib import Path
 import pytest
 from fake_bot_api import TEST_TOKEN, Call, FakeBotApi, Fault, html_problem, texts
 
-from bot.safety import DISCLAIMER
+from bot.replies import DISCLAIMER
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [

@@ -21,7 +21,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.answer import Answer, AnswerKind, Block
 from bot.config import ConfigError, Settings
 from bot.feedback import FeedbackStore, Vote
-from bot.safety import DISCLAIMER
+from bot.replies import DISCLAIMER
 from bot.telegram_app import (
     Admission,
     ButtonData,

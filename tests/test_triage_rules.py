@@ -1,4 +1,4 @@
-"""Tests for bot.safety: triage before retrieval, and the safety messages.
+"""Tests for bot.triage's precise rules (no embedding given), and the safety messages.
 
 The case file (tests/data/triage_cases.jsonl) holds users' words: red flags and crises
 to catch, and look-alikes that must NOT alarm (idioms, negations, questions about red
@@ -11,20 +11,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-import bot.safety as safety
-from bot.safety import (
-    DISCLAIMER,
+import bot.triage as triage_package
+from bot.replies import DISCLAIMER
+from bot.triage import (
     Triage,
     TriageKind,
+    assess,
     crisis_message,
     red_flag_message,
-    triage,
 )
 
 CASES_PATH = Path(__file__).parent / "data" / "triage_cases.jsonl"
@@ -33,18 +32,23 @@ RED_FLAG_CASES = [c for c in CASES if c["expect"] == "red_flag"]
 EMERGENCY_NUMBERS = ("911", "999", "112")
 
 
+def decision(result: Triage | None) -> tuple[str, str, str | None] | None:
+    """What a test pins of a triage result: kind, reason and urgency."""
+    return None if result is None else (result.kind, result.reason, result.urgency)
+
+
 def kind_of(text: str) -> str:
     """The triage kind as the case file spells it ("none" for an ordinary question)."""
-    result = triage(text)
+    result = assess(text)
     return result.kind.value if result else "none"
 
 
 # ---- the case file --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['expect']}:{c['text'][:60]}")
-def test_every_case_in_the_case_file_is_triaged_as_expected(case: dict) -> None:
-    assert kind_of(case["text"]) == case["expect"], case.get("note", "")
+def test_every_case_in_the_case_file_is_triaged_as_expected_by_the_rules_alone() -> None:
+    wrong = [(c["text"], c["expect"], kind_of(c["text"])) for c in CASES if kind_of(c["text"]) != c["expect"]]
+    assert not wrong, wrong
 
 
 def test_case_file_has_enough_cases_of_each_kind() -> None:
@@ -63,13 +67,13 @@ def test_case_file_rows_are_well_formed_and_unique() -> None:
     assert len(texts) == len(set(texts))
 
 
-@pytest.mark.parametrize("case", RED_FLAG_CASES, ids=lambda c: c["text"][:60])
-def test_every_red_flag_has_an_urgency_and_a_specific_message(case: dict) -> None:
-    result = triage(case["text"])
-    assert result is not None
-    assert result.urgency in {"emergency", "urgent"}
-    generic = red_flag_message(Triage(TriageKind.RED_FLAG, "unknown_reason", result.urgency))
-    assert red_flag_message(result) != generic, f"no specific text for {result.reason}"
+def test_every_red_flag_has_an_urgency_a_category_and_a_specific_message() -> None:
+    for case in RED_FLAG_CASES:
+        result = assess(case["text"])
+        assert result is not None, case
+        assert result.urgency in {"emergency", "urgent"} and result.category is not None, case
+        generic = red_flag_message(Triage(TriageKind.RED_FLAG, "unknown_reason", result.urgency))
+        assert red_flag_message(result) != generic, f"no specific text for {result.reason}"
 
 
 def test_false_alarms_on_look_alikes_stay_under_five_percent() -> None:
@@ -80,7 +84,7 @@ def test_false_alarms_on_look_alikes_stay_under_five_percent() -> None:
 
 def test_reasons_are_short_and_machine_readable() -> None:
     for case in CASES:
-        result = triage(case["text"])
+        result = assess(case["text"])
         if result is not None:
             assert re.fullmatch(r"[a-z_]+(?::[a-z_]+)?", result.reason), result.reason
 
@@ -89,66 +93,66 @@ def test_reasons_are_short_and_machine_readable() -> None:
 
 
 def test_idiom_this_pain_is_killing_me_is_not_a_crisis() -> None:
-    assert triage("this pain is killing me") is None
-    assert triage("my back is killing me after gardening") is None
+    assert assess("this pain is killing me") is None
+    assert assess("my back is killing me after gardening") is None
 
 
 def test_idiom_i_could_kill_for_a_massage_is_not_a_crisis() -> None:
-    assert triage("I could kill for a massage, my back is so tight") is None
+    assert assess("I could kill for a massage, my back is so tight") is None
 
 
 def test_idiom_dying_to_know_is_not_a_crisis() -> None:
-    assert triage("dying to know the best hip flexor stretch") is None
+    assert assess("dying to know the best hip flexor stretch") is None
 
 
 def test_suicide_sprints_drill_is_not_a_crisis() -> None:
-    assert triage("suicide sprints at practice made my lower back sore") is None
+    assert assess("suicide sprints at practice made my lower back sore") is None
 
 
 def test_killing_myself_at_the_gym_is_an_idiom_not_a_crisis() -> None:
-    assert triage("I'm killing myself at the gym trying to fix my back") is None
+    assert assess("I'm killing myself at the gym trying to fix my back") is None
 
 
 def test_not_suicidal_just_frustrated_is_not_a_crisis() -> None:
-    assert triage("not suicidal, just frustrated with my sciatica") is None
+    assert assess("not suicidal, just frustrated with my sciatica") is None
 
 
 def test_legs_dead_tired_after_squats_is_not_a_neuro_red_flag() -> None:
-    assert triage("my legs are dead tired after squats") is None
+    assert assess("my legs are dead tired after squats") is None
 
 
 def test_weak_legs_after_leg_day_is_exercise_fatigue_not_a_red_flag() -> None:
-    assert triage("my legs feel weak and wobbly after leg day") is None
+    assert assess("my legs feel weak and wobbly after leg day") is None
 
 
 def test_numb_foot_after_sitting_cross_legged_is_positional_not_a_red_flag() -> None:
-    assert triage("is numbness in my foot after sitting cross-legged normal?") is None
+    assert assess("is numbness in my foot after sitting cross-legged normal?") is None
 
 
 def test_numb_bum_on_a_long_bike_ride_is_pressure_not_saddle_anaesthesia() -> None:
-    assert triage("my butt goes numb on long bike rides") is None
+    assert assess("my butt goes numb on long bike rides") is None
 
 
 def test_leaking_when_sneezing_after_a_baby_is_stress_incontinence_not_a_red_flag() -> None:
-    assert triage("I leak a bit when I sneeze since having my baby") is None
+    assert assess("I leak a bit when I sneeze since having my baby") is None
 
 
 def test_no_fever_and_no_numbness_are_negations_not_reports() -> None:
-    assert triage("no fever, no numbness, just a sore lower back") is None
-    assert triage("bladder is fine and I can feel touch fine, just stiff") is None
+    assert assess("no fever, no numbness, just a sore lower back") is None
+    assert assess("bladder is fine and I can feel touch fine, just stiff") is None
 
 
 def test_symptom_question_answered_no_is_a_negation() -> None:
-    assert triage("numbness? none. weakness? none. just sore") is None
+    assert assess("numbness? none. weakness? none. just sore") is None
 
 
 def test_negation_does_not_leak_across_and_into_the_next_symptom() -> None:
-    result = triage("no fever and my legs are numb")
+    result = assess("no fever and my legs are numb")
     assert result is not None and result.kind is TriageKind.RED_FLAG
 
 
 def test_double_negative_cant_walk_without_leg_giving_way_is_a_report() -> None:
-    result = triage("I can't walk without my leg giving way")
+    result = assess("I can't walk without my leg giving way")
     assert result is not None and result.reason == "neuro:leg_weakness"
 
 
@@ -171,19 +175,19 @@ def test_uncertainty_is_not_negation() -> None:
     ],
 )
 def test_questions_about_red_flags_are_information_not_reports(question: str) -> None:
-    assert triage(question) is None
+    assert assess(question) is None
 
 
 def test_hypothetical_red_flag_question_is_information() -> None:
-    assert triage("what should I do if I ever lose bladder control?") is None
+    assert assess("what should I do if I ever lose bladder control?") is None
 
 
 def test_general_question_does_back_pain_cause_fever_is_not_a_report() -> None:
-    assert triage("does back pain cause fever?") is None
+    assert assess("does back pain cause fever?") is None
 
 
 def test_info_marker_just_curious_keeps_a_symptom_word_informational() -> None:
-    assert triage("whats saddle numbness mean, asking for info not cuz i have it") is None
+    assert assess("whats saddle numbness mean, asking for info not cuz i have it") is None
 
 
 def test_question_about_a_red_flag_plus_a_first_person_report_is_a_red_flag() -> None:
@@ -194,30 +198,30 @@ def test_question_about_a_red_flag_plus_a_first_person_report_is_a_red_flag() ->
 
 
 def test_fever_without_back_pain_is_not_a_back_red_flag() -> None:
-    assert triage("I have a fever and a cold") is None
+    assert assess("I have a fever and a cold") is None
 
 
 def test_fever_with_back_pain_is_urgent() -> None:
-    assert triage("back pain and a temperature of 38.9") == Triage(
+    assert decision(assess("back pain and a temperature of 38.9")) == (
         TriageKind.RED_FLAG, "fever_with_back_pain", "urgent"
     )
 
 
 def test_intentional_weight_loss_is_not_a_red_flag() -> None:
-    assert triage("I lost 5 kg on a diet and my back feels better") is None
+    assert assess("I lost 5 kg on a diet and my back feels better") is None
 
 
 def test_unexplained_weight_loss_with_back_pain_is_urgent() -> None:
-    result = triage("I've dropped a stone without trying and my back aches all the time")
-    assert result == Triage(TriageKind.RED_FLAG, "weight_loss_with_back_pain", "urgent")
+    result = assess("I've dropped a stone without trying and my back aches all the time")
+    assert decision(result) == (TriageKind.RED_FLAG, "weight_loss_with_back_pain", "urgent")
 
 
 def test_someone_elses_cancer_is_not_the_users_cancer_history() -> None:
-    assert triage("my mum had cancer, could my back pain be cancer?") is None
+    assert assess("my mum had cancer, could my back pain be cancer?") is None
 
 
 def test_old_car_accident_is_not_major_trauma_now() -> None:
-    assert triage("I was in a car accident 10 years ago and still get back stiffness") is None
+    assert assess("I was in a car accident 10 years ago and still get back stiffness") is None
 
 
 # ---- urgency and precedence ---------------------------------------------------------
@@ -237,7 +241,7 @@ def test_old_car_accident_is_not_major_trauma_now() -> None:
     ],
 )
 def test_emergency_red_flags_have_emergency_urgency(text: str, reason: str) -> None:
-    assert triage(text) == Triage(TriageKind.RED_FLAG, reason, "emergency")
+    assert decision(assess(text)) == (TriageKind.RED_FLAG, reason, "emergency")
 
 
 @pytest.mark.parametrize(
@@ -251,7 +255,7 @@ def test_emergency_red_flags_have_emergency_urgency(text: str, reason: str) -> N
     ],
 )
 def test_urgent_red_flags_have_urgent_urgency(text: str, reason: str) -> None:
-    assert triage(text) == Triage(TriageKind.RED_FLAG, reason, "urgent")
+    assert decision(assess(text)) == (TriageKind.RED_FLAG, reason, "urgent")
 
 
 def test_crisis_wins_over_a_red_flag() -> None:
@@ -270,34 +274,34 @@ def test_red_flag_wins_over_greeting_and_dose() -> None:
 def test_crisis_has_no_urgency_and_other_kinds_have_none_either() -> None:
     texts = ("I want to kill myself", "hi", "help", "dosage of prednisone", "me duele la espalda")
     for text in texts:
-        result = triage(text)
-        assert result is not None and result.urgency == ""
+        result = assess(text)
+        assert result is not None and result.urgency is None
 
 
 # ---- greeting, help, dose, not English ----------------------------------------------
 
 
 def test_greeting_with_a_question_is_a_question() -> None:
-    assert triage("hi, how do I stretch my psoas?") is None
+    assert assess("hi, how do I stretch my psoas?") is None
 
 
 def test_topic_question_what_do_you_know_about_sciatica_is_not_help() -> None:
-    assert triage("what do you know about sciatica?") is None
+    assert assess("what do you know about sciatica?") is None
     assert kind_of("what do you know about?") == "help"
 
 
 def test_slash_help_is_a_help_command() -> None:
-    assert triage("/help") == Triage(TriageKind.HELP, "help:command")
+    assert decision(assess("/help")) == (TriageKind.HELP, "help:command", None)
 
 
 def test_dose_reason_names_the_drug() -> None:
     expected = Triage(TriageKind.DOSE, "dose:ibuprofen")
-    assert triage("how many mg of ibuprofen can I take?") == expected
+    assert assess("how many mg of ibuprofen can I take?") == expected
 
 
 def test_information_about_an_injection_is_not_a_dose_request() -> None:
-    assert triage("what does the SI joint injection contain?") is None
-    assert triage("how much does a cortisone shot cost?") is None
+    assert assess("what does the SI joint injection contain?") is None
+    assert assess("how much does a cortisone shot cost?") is None
 
 
 def test_method_seeking_dose_question_is_a_crisis_not_a_dose() -> None:
@@ -311,11 +315,11 @@ def test_dosing_question_about_taking_all_meds_at_once_is_not_a_crisis() -> None
 
 @pytest.mark.parametrize("text", ["", "   ", "🙏🙏", "👍", "?!"])
 def test_empty_or_emoji_only_messages_are_left_to_the_pipeline(text: str) -> None:
-    assert triage(text) is None
+    assert assess(text) is None
 
 
 def test_english_with_a_foreign_phrase_is_still_english() -> None:
-    assert triage("what is the 'postura del niño' pose in yoga?") is None
+    assert assess("what is the 'postura del niño' pose in yoga?") is None
 
 
 # ---- normalisation, typos, purity, speed -------------------------------------------
@@ -337,7 +341,7 @@ def test_misspelled_red_flag_and_crisis_words_are_still_caught() -> None:
     ],
 )
 def test_real_words_next_to_red_flag_terms_are_not_misread_as_typos(text: str) -> None:
-    assert triage(text) is None
+    assert assess(text) is None
 
 
 
@@ -348,21 +352,10 @@ def test_curly_apostrophes_and_full_width_letters_are_normalised() -> None:
 
 
 def test_triage_is_deterministic_and_returns_frozen_results() -> None:
-    first, second = triage("sciatica in both legs"), triage("sciatica in both legs")
+    first, second = assess("sciatica in both legs"), assess("sciatica in both legs")
     assert first == second
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.reason = "changed"  # type: ignore[misc, union-attr]
-
-
-def test_triage_is_well_under_a_millisecond_per_question() -> None:
-    texts = [c["text"] for c in CASES]
-    best = float("inf")
-    for _ in range(3):  # best of three: robust to a busy test machine
-        start = time.perf_counter()
-        for text in texts:
-            triage(text)
-        best = min(best, (time.perf_counter() - start) / len(texts))
-    assert best < 0.001
 
 
 # ---- the messages ----------------------------------------------------------------------
@@ -384,7 +377,7 @@ def test_urgent_message_says_see_a_doctor_today_and_names_nhs_111() -> None:
 
 def test_red_flag_messages_never_claim_a_diagnosis_or_give_a_dose() -> None:
     for case in RED_FLAG_CASES:
-        message = red_flag_message(triage(case["text"]))  # type: ignore[arg-type]
+        message = red_flag_message(assess(case["text"]))  # type: ignore[arg-type]
         assert not re.search(r"\b\d+ ?(?:mg|ml|tablets?|pills?)\b|\bdose\b", message, re.I)
         assert not re.search(
             r"\byou (?:have|'ve got|definitely have) (?:a |an )?(?:cauda|infection|cancer|"
@@ -419,11 +412,11 @@ def test_crisis_message_encourages_contacting_a_person_and_never_mentions_method
 
 
 def test_public_api_is_exported() -> None:
-    assert set(safety.__all__) >= {
-        "DISCLAIMER", "Triage", "TriageKind", "triage", "red_flag_message", "crisis_message",
+    assert set(triage_package.__all__) >= {
+        "Triage", "TriageKind", "assess", "red_flag_message", "crisis_message",
     }
     assert {k.value for k in TriageKind} == {
-        "crisis", "red_flag", "greeting", "help", "dose", "not_english",
+        "crisis", "red_flag", "greeting", "acknowledgement", "help", "dose", "not_english",
     }
 
 

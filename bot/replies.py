@@ -1,0 +1,24 @@
+"""User-facing texts of the core that every reply path shares: the disclaimer, short replies."""
+
+from __future__ import annotations
+
+__all__ = ["DISCLAIMER", "FORGOT_CONVERSATION", "acknowledgement_text"]
+
+DISCLAIMER = (
+    "⚕️ Limber shares general information from its documents. It is not medical advice, "
+    "a diagnosis or a treatment plan. If you are worried about your symptoms, see a "
+    "doctor or physiotherapist; in an emergency, call your local emergency number."
+)
+
+FORGOT_CONVERSATION = "Done: I've forgotten our conversation, so your next message starts afresh."
+
+_ACKNOWLEDGEMENTS = {
+    "greeting:thanks": "You're welcome! Ask me another question whenever you like.",
+    "greeting:farewell": "Take care! I'm here whenever you have another question.",
+}
+_ACKNOWLEDGEMENT_DEFAULT = "👍 Ask me another question whenever you like."
+
+
+def acknowledgement_text(reason: str) -> str:
+    """The short reply to "thanks", "ok", "cool" or "bye" (triage's ``reason``)."""
+    return _ACKNOWLEDGEMENTS.get(reason, _ACKNOWLEDGEMENT_DEFAULT)

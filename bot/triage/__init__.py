@@ -1,0 +1,213 @@
+"""Medical safety triage: which messages must not be answered from the documents alone.
+
+``assess`` runs before retrieval and decides, in this order:
+
+* CRISIS: thoughts of suicide or self-harm, the writer's or someone else's. Always wins.
+* RED_FLAG: a report of symptoms that need care now (emergency) or today (urgent),
+  whoever they belong to; the category chooses the message.
+* GREETING, ACKNOWLEDGEMENT, HELP, NOT_ENGLISH, DOSE: small talk, questions about the bot,
+  other languages, requests for a medicine dose.
+
+``None`` means an ordinary question: go to retrieval.
+
+Crisis and red flags are decided by two halves OR'ed together:
+
+* precise rules (``bot.triage.rules``) with negation, hypothetical and information-question
+  handling, read on the text, a typo-repaired copy, and, for a message about someone else,
+  a copy retold in the first person (``bot.triage.perspective``);
+* a calibrated classifier on the message's embedding (``bot.triage.classifier``), trained
+  on labelled examples, which generalises to wording no rule lists.
+
+The embedding is the one retrieval uses: the pipeline encodes a message once and passes the
+vector here. Without a vector (an encoder failure, or a caller with no model) the rules
+still run, so an emergency instruction never depends on the model or on search.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.triage.chat import dose, greeting, help_request, not_english
+from bot.triage.classifier import ClassifierVerdict, TriageClassifier, load_classifier
+from bot.triage.messages import crisis_message, red_flag_message
+from bot.triage.perspective import about_someone_else, as_first_person
+from bot.triage.reading import Doc, is_resolved
+from bot.triage.rules import CRISIS_FOREIGN, CRISIS_RULES, INTENTIONAL_WEIGHT_LOSS, RED_FLAG_RULES
+from bot.triage.text import normalise, repair_typos, rx
+from bot.triage.types import Category, Source, Triage, TriageKind, Urgency, category_of_reason
+
+__all__ = [
+    "MAX_TRIAGE_CHARS",
+    "Category",
+    "Source",
+    "Triage",
+    "TriageKind",
+    "Urgency",
+    "assess",
+    "crisis_message",
+    "passage_fits_red_flag",
+    "red_flag_message",
+]
+
+# Rules read at most this much of a message: it bounds their work on hostile input (a
+# Telegram message is at most 4,096 characters; the CLI accepts more).
+MAX_TRIAGE_CHARS = 8000
+
+
+def assess(
+    question: str,
+    vector: np.ndarray | None = None,
+    *,
+    classifier: TriageClassifier | None = None,
+) -> Triage | None:
+    """Triage one message; ``vector`` is its unit embedding, when the caller has one."""
+    text = normalise(question[: MAX_TRIAGE_CHARS * 2])[:MAX_TRIAGE_CHARS]
+    if not any(c.isalnum() for c in text):
+        return None
+    other = about_someone_else(text)
+    views = _safety_views(text, other)
+    verdict = None
+    if vector is not None:
+        verdict = (classifier or load_classifier()).predict(vector)
+    urgent = _crisis(views, verdict, other) or _red_flag(views, verdict, other)
+    if urgent is not None:
+        return urgent
+    doc = views[0]
+    for step in (greeting, help_request, not_english, dose):
+        result = step(doc)
+        if result is not None:
+            return result
+    return None
+
+
+def _safety_views(text: str, other: bool) -> list[Doc]:
+    """The readings the safety rules see: as written, typos repaired, retold in the first person."""
+    texts = [text]
+    repaired = repair_typos(text)
+    texts.append(repaired)
+    if other:
+        texts.append(as_first_person(repaired))
+    return [Doc.of(t) for t in dict.fromkeys(texts)]
+
+
+def _source(rule: bool, model: bool) -> Source:
+    if rule and model:
+        return Source.BOTH
+    return Source.RULE if rule else Source.CLASSIFIER
+
+
+def _crisis(views: list[Doc], verdict: ClassifierVerdict | None, other: bool) -> Triage | None:
+    reason = next((r.reason for doc in views for r in CRISIS_RULES if r.fires(doc)), None)
+    if reason is None and CRISIS_FOREIGN.search(views[0].text):
+        reason = "crisis:suicidal_ideation"
+    model = verdict is not None and verdict.crisis_alarm
+    if reason is None and model and verdict is not None:
+        # Alone, the classifier must lean on words of despair, death or harm, or be sure:
+        # "how long do I hold it?" is close in meaning to "how long can I go on?" but has none.
+        if _VIOLENCE_AT_OTHERS.search(views[0].text):
+            model = False
+        else:
+            model = bool(_DISTRESS.search(views[-1].text)) or verdict.crisis >= _SURE
+    if reason is None and not model:
+        return None
+    return Triage(
+        TriageKind.CRISIS,
+        reason or "crisis",
+        category=Category.CRISIS,
+        source=_source(reason is not None, model),
+        about_someone_else=other,
+        confidence=verdict.crisis if verdict else None,
+    )
+
+
+def _not_a_current_report(doc: Doc, verdict: ClassifierVerdict) -> bool:
+    """What the rules' reading says against a classifier-only red flag.
+
+    The embedding hears the symptom but not its grammar: the writer says they only ask
+    for information ("for my nursing assignment"), tells it as over ("all clear since"),
+    or explains a weight loss as intended.
+    """
+    if doc.info_message:
+        return True
+    if verdict.category is Category.CANCER and INTENTIONAL_WEIGHT_LOSS.search(doc.text):
+        return True
+    return any(is_resolved(doc, start) for start, _ in doc.sentences)
+
+
+def _red_flag(views: list[Doc], verdict: ClassifierVerdict | None, other: bool) -> Triage | None:
+    # Emergency rules are listed first, so the most urgent reason wins.
+    rule = next((r for doc in views for r in RED_FLAG_RULES if r.fires(doc)), None)
+    model = verdict is not None and verdict.red_flag_alarm
+    if rule is None and model and verdict is not None and _not_a_current_report(views[-1], verdict):
+        model = False
+    if rule is None and not model:
+        return None
+    if rule is not None:
+        reason, urgency, category = rule.reason, rule.urgency, category_of_reason(rule.reason)
+    else:
+        assert verdict is not None and verdict.category is not None
+        category = verdict.category
+        reason, urgency = category.value, category.urgency
+    return Triage(
+        TriageKind.RED_FLAG,
+        reason,
+        urgency,
+        category=category,
+        source=_source(rule is not None, model),
+        about_someone_else=other,
+        confidence=verdict.red_flag if verdict else None,
+    )
+
+
+# Passages that tell a reader to wait, watch or not seek care yet: never shown after a red flag.
+_SAYS_TO_WAIT = rx(
+    r"\b(?:wait|waiting|until|settle\w*|on (?:its|their) own|goes? away|self[- ]limiting|"
+    r"don'?t (?:\w+ )?(?:investigate|worry|panic|rush)|no need to|rarely serious|harmless|"
+    r"(?:get|gets|getting) better (?:by itself|without))\b"
+)
+_ABOUT_THRESHOLD = 0.5  # the classifier's probability that a passage is about the flagged category
+
+
+def passage_fits_red_flag(
+    verdict: Triage,
+    passage_text: str,
+    passage_vector: np.ndarray | None,
+    *,
+    classifier: TriageClassifier | None = None,
+) -> bool:
+    """May this passage follow the instruction to seek care for ``verdict``?
+
+    Only when it is about the flagged symptom (the classifier, read on the passage's own
+    embedding, puts it in the same category) and it never advises waiting.
+    """
+    if verdict.category is None or passage_vector is None:
+        return False
+    if _SAYS_TO_WAIT.search(normalise(passage_text)):
+        return False
+    probabilities = (classifier or load_classifier()).category_probabilities(passage_vector)
+    return probabilities.get(verdict.category, 0.0) >= _ABOUT_THRESHOLD
+
+
+# The semantic field of despair, death and self-harm (not phrasings: single words and stems).
+_DISTRESS = rx(
+    r"\b(?:die|dies|died|dying|dead|death|deaths|suicid\w*|kill\w*|unaliv\w*|kms|sewerslide|"
+    r"end|ends|ending|ended|over|gone|disappear\w*|vanish\w*|burden\w*|goodbye\w*|farewell|"
+    r"notes?|letters?|will|rope|noose|pills?|tablets?|meds|overdos\w*|od|jump\w*|bridge|cliff|"
+    r"train|cut|cuts|cutting|burn\w*|blades?|razors?|hurt\w* myself|harm\w*|worthless|hopeless|"
+    r"pointless|point|anymore|give up|giving up|gave up|done|go on|carry on|take it|tired|sick of|"
+    r"live|living|alive|life|exist\w*|forever|wake up|better off|without me|miss me|notice|nobody|"
+    r"no one|alone|give away|giving away|gave away|rid of|escape|stockpil\w*|stash\w*|lethal|"
+    r"fatal|enough|plan\w*|tonight|myself|self|sleep)\b",
+    # Taking a whole supply at once, whatever the medicine is called.
+    r"\b(?:at once|in one go|all at the same time|whole (?:box|bottle|packet|pack|strip|lot)|"
+    r"all (?:of )?(?:them|my|the) (?:\w+ )?(?:at once|together))\b",
+)
+_SURE = 0.6  # a classifier-only crisis without a single such word needs this probability
+
+# Violence aimed at someone or something else ("I could murder a curry", "going to kill my
+# husband for moving the pillow") is an idiom, not a crisis: when no rule saw a crisis, a
+# classifier alarm resting on such words is not enough.
+_VIOLENCE_AT_OTHERS = rx(
+    r"\b(?:kill|killing|murder|murdering|strangle|throttle|slap|punch)\b"
+    r"(?! (?:myself|my ?self|me\b|it all|everything))"
+)

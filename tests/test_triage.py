@@ -1,0 +1,223 @@
+"""Triage as the pipeline runs it: rules OR the classifier on the shared query embedding.
+
+These tests use the real model and the shipped classifier. They pin what must hold
+whatever the wording: someone else's symptoms, crisis over dose, the care instruction
+without search, the short reply to thanks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answer import AnswerKind
+from bot.pipeline import Pipeline
+from bot.replies import DISCLAIMER
+from bot.triage import Category, Source, TriageKind, Urgency, assess, passage_fits_red_flag
+from bot.triage.classifier import (
+    EXAMPLES_PATH,
+    MODEL_PATH,
+    TriageClassifier,
+    examples_digest,
+    load_classifier,
+)
+from index.embed import MODEL_NAME
+from index.errors import LimberError
+
+ROOT = Path(__file__).resolve().parent.parent
+EMERGENCY_NUMBERS = ("911", "999", "112")
+
+
+def test_the_shipped_model_was_trained_on_the_shipped_examples() -> None:
+    model = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert model["examples_sha256"] == examples_digest(), (
+        "bot/triage/data/examples.jsonl changed: retrain with python scripts/train_triage.py"
+    )
+    assert model["embedding_model"] == MODEL_NAME
+
+
+def test_examples_name_a_known_category_and_an_author_each() -> None:
+    allowed = {c.value for c in Category} | {"none", "lookalike", "ordinary", "dose", "small_talk",
+                                             "off_topic"}
+    rows = [json.loads(line) for line in EXAMPLES_PATH.read_text(encoding="utf-8").splitlines()]
+    assert all(set(r) == {"text", "category", "author"} and r["category"] in allowed for r in rows)
+    assert len({r["author"] for r in rows}) >= 5  # several writers, so no one voice dominates
+
+
+def test_a_damaged_model_file_names_the_command_that_fixes_it(tmp_path: Path) -> None:
+    broken = tmp_path / "model.json"
+    broken.write_text('{"format": 1, "classes": ["none"]', encoding="utf-8")
+    with pytest.raises(LimberError, match=r"scripts/train_triage\.py"):
+        TriageClassifier.from_file(broken)
+    with pytest.raises(LimberError, match="missing"):
+        TriageClassifier.from_file(tmp_path / "absent.json")
+
+
+def test_training_fits_and_calibrates_on_a_small_example_file(tmp_path: Path) -> None:
+    from bot.triage.training import train
+
+    rows = []
+    texts = {
+        "crisis": ["i want to end my life", "thinking of taking all my pills tonight",
+                   "nobody would miss me if i was gone", "i keep cutting myself"],
+        "cauda_equina": ["cant pee and my back is agony", "numb around my bum and groin since today",
+                         "wet myself without noticing, bad back", "no feeling down below and sciatica"],
+        "none": ["how do i stretch my hip flexors", "best stretch for a stiff lower back",
+                 "what is the SI joint", "thanks that helped"],
+    }
+    for author in ("one", "two"):
+        for category, items in texts.items():
+            rows += [{"text": f"{t} {author}", "category": category, "author": author} for t in items]
+    examples = tmp_path / "examples.jsonl"
+    examples.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    classifier, notes = train(examples, ROOT / "var" / "cache")
+    assert set(classifier.classes) == {"crisis", "cauda_equina", "none"}
+    assert 0.0 < classifier.crisis_threshold < 1.0 and 0.0 < classifier.red_flag_threshold < 1.0
+    assert notes["examples"] == len(rows)
+
+
+@pytest.fixture(scope="module")
+def encode(retriever):
+    return retriever.encode
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("my dad is 89, fell in the kitchen and now he can't put any weight on his leg", Category.FRACTURE),
+        ("my husband can't feel himself when he wipes and his back is bad", Category.CAUDA_EQUINA),
+        ("my little girl has a temp of 39 and won't walk on her leg", Category.INFECTION),
+    ],
+)
+def test_someone_elses_red_flag_gets_the_care_instruction(text: str, category: Category, encode) -> None:
+    result = assess(text, encode(text))
+    assert result is not None and result.kind is TriageKind.RED_FLAG
+    assert result.about_someone_else
+    assert result.urgency in (Urgency.EMERGENCY, Urgency.URGENT)
+
+
+def test_third_person_report_is_read_by_the_rules_in_the_first_person() -> None:
+    result = assess("he can't control his bladder and his back is agony")  # rules only
+    assert result is not None and result.reason == "cauda_equina:bladder"
+    assert result.about_someone_else
+
+
+def test_someone_elses_cancer_history_does_not_become_the_writers() -> None:
+    assert assess("my mum had cancer, could my back pain be cancer?") is None
+
+
+def test_intent_to_overdose_on_a_named_medicine_is_a_crisis_not_a_dose_question(encode) -> None:
+    text = "how much amitriptyline would it take to not wake up"
+    result = assess(text, encode(text))
+    assert result is not None and result.kind is TriageKind.CRISIS
+
+
+def test_the_classifier_catches_a_crisis_no_rule_lists(encode) -> None:
+    text = "honestly everyone would be better off if i just wasnt around to be a burden"
+    result = assess(text, encode(text))
+    assert result is not None and result.kind is TriageKind.CRISIS
+    assert result.confidence is not None and result.confidence > 0.3
+
+
+def test_an_idiom_aimed_at_someone_else_is_not_a_crisis(encode) -> None:
+    text = "im going to murder my brother, he sat on my heat pad and broke it"
+    result = assess(text, encode(text))
+    assert result is None or result.kind is not TriageKind.CRISIS
+
+
+def test_a_resolved_past_symptom_is_not_a_red_flag() -> None:
+    assert assess("my foot drop after surgery fully recovered years back, any core exercises?") is None
+
+
+def test_classifier_verdicts_are_probabilities() -> None:
+    classifier = load_classifier()
+    rng = np.random.default_rng(0)
+    vector = rng.normal(size=classifier.dimension).astype(np.float32)
+    vector /= np.linalg.norm(vector)
+    probabilities = classifier.probabilities(vector)
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    verdict = classifier.predict(vector)
+    assert 0.0 <= verdict.crisis <= 1.0 and 0.0 <= verdict.red_flag <= 1.0
+
+
+# ---- the pipeline -------------------------------------------------------------------------
+
+
+class _BrokenSearch:
+    """A retriever whose search always fails, as a damaged index would."""
+
+    def __init__(self, real) -> None:
+        self._real = real
+        self.index = real.index
+
+    def encode(self, text: str):
+        return self._real.encode(text)
+
+    def search(self, *args, **kwargs):
+        raise RuntimeError("search is down")
+
+
+class _BrokenEncoder(_BrokenSearch):
+    def encode(self, text: str):
+        raise RuntimeError("encoder is down")
+
+
+@pytest.mark.parametrize("broken", [_BrokenSearch, _BrokenEncoder])
+def test_a_red_flag_gets_its_instruction_when_search_or_encoding_fails(retriever, broken) -> None:
+    pipeline = Pipeline(broken(retriever))  # type: ignore[arg-type]
+    answer = pipeline.answer("I can't pee and my back is agony")
+    assert answer.kind is AnswerKind.RED_FLAG
+    assert any(number in answer.reply for number in EMERGENCY_NUMBERS)
+    assert answer.reply.endswith(DISCLAIMER)
+
+
+def test_a_red_flag_never_shows_a_passage_that_says_to_wait(pipeline) -> None:
+    answer = pipeline.answer("my back has hurt for weeks and now I've lost weight without trying")
+    assert answer.kind is AnswerKind.RED_FLAG
+    assert "investigate" not in answer.reply.lower()
+    for scored in answer.passages:
+        assert "until" not in scored.passage.text.lower()
+
+
+def test_a_passage_after_a_red_flag_must_be_about_the_flagged_symptom(pipeline, encode) -> None:
+    text = "my grandad fell and can't stand, his leg looks shorter and turned out"
+    verdict = assess(text, encode(text))
+    assert verdict is not None and verdict.category is not None
+    index = pipeline.retriever.index
+    slimming = next(p for p in index.passages if "slim" in p.text.lower())
+    assert not passage_fits_red_flag(verdict, slimming.text, index.vector(slimming.id))
+
+
+@pytest.mark.parametrize("text", ["thanks", "ok", "cool", "thank you so much!", "bye"])
+def test_thanks_ok_and_cool_get_a_short_acknowledgement_not_the_greeting(pipeline, text: str) -> None:
+    answer = pipeline.answer(text)
+    assert answer.kind is AnswerKind.ACKNOWLEDGEMENT
+    assert len(answer.reply) < len(pipeline.answer("hello").reply)
+    assert answer.reply.endswith(DISCLAIMER)
+
+
+def test_classifier_only_alarm_is_marked_as_the_classifiers(encode) -> None:
+    text = "my chest feels like an elephant is sitting on it and my left arm is heavy"
+    result = assess(text, encode(text))
+    assert result is not None and result.kind is TriageKind.RED_FLAG
+    assert result.source in (Source.CLASSIFIER, Source.BOTH)
+
+
+def test_the_triage_report_tallies_replies_by_category(pipeline) -> None:
+    from bot.evaluation import TriageCase, confusion_table, evaluate_triage
+
+    cases = [
+        TriageCase("I can't pee and my back is agony", "cauda_equina"),
+        TriageCase("I want to kill myself", "crisis"),
+        TriageCase("how do I stretch my hip flexors?", "ordinary"),
+        TriageCase("this pain is killing me, best stretch?", "lookalike"),
+    ]
+    report = evaluate_triage(pipeline, cases)
+    assert report.red_flag_recall == 1.0 and report.crisis_recall == 1.0
+    assert report.false_alarm_rate == 0.0 and report.disclaimer_rate == 1.0
+    assert report.by_category["cauda_equina"] == {"red_flag": 1}
+    table = confusion_table(report)
+    assert table.splitlines()[1].startswith("cauda_equina")  # red-flag categories first
