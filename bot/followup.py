@@ -44,9 +44,24 @@ _FRAGMENT_WORDS = 6  # a wh-fragment longer than this usually names its own topi
 def looks_dependent(text: str) -> bool:
     """The message's form says it continues the conversation (``text`` is normalised)."""
     lowered = text.lower()
-    if _OPENS_ON_CONTEXT.search(lowered) or _POINTS_BACK.search(lowered):
+    if _OPENS_ON_CONTEXT.search(lowered):
+        return True
+    # "what is an epidural abscess and what causes it?" names what its "it" points to.
+    if _POINTS_BACK.search(lowered) and _content_words(lowered) <= _OWN_TOPIC_WORDS:
         return True
     return bool(_FRAGMENT.search(lowered)) and len(lowered.split()) <= _FRAGMENT_WORDS
+
+
+_FUNCTION_WORDS = frozenset(
+    "what when where which while with would could should about does have this that these those "
+    "there their them they then than your from into just like really make much many long often "
+    "good best also more other same thing things stuff want need help tell know okay".split()
+)
+_OWN_TOPIC_WORDS = 2  # more content words than this: the message names its own topic
+
+
+def _content_words(text: str) -> int:
+    return sum(len(w) >= 4 and w not in _FUNCTION_WORDS for w in re.findall(r"[a-z']+", text))
 
 
 # What a question asks for, and how a sentence that answers it looks.

@@ -20,6 +20,7 @@ from bot.conversation import Conversation, Turn
 from bot.followup import Resolution, ask_type_bonus, looks_dependent
 from bot.replies import DISCLAIMER, FORGOT_CONVERSATION, acknowledgement_text
 from bot.triage import (
+    Source,
     Triage,
     TriageKind,
     assess,
@@ -40,6 +41,12 @@ EXAMPLE_QUESTIONS = (
     "Why does my SI joint hurt when I sit?",
 )
 _EXCERPT_CHARS = 1200  # a longer paragraph is quoted around its best sentences
+# Words of a follow-up that say what kind of fact it wants, not what it is about (stemmed).
+_ASK_TERMS = frozenset(
+    "long often much mani time safe ok okay normal bad better wors easier harder way thing one "
+    "els anyth someth also els more again tell explain mean"
+    .split()
+)
 log = logging.getLogger(__name__)
 
 
@@ -53,8 +60,11 @@ class Policy:
     red_flag_passage_threshold: float = 0.45  # a passage shown after red-flag advice must reach this
     highlight_margin: float = 0.08  # sentences this close to the best one are marked too
     own_topic_margin: float = 0.06  # a message this far above the answer bar stands on its own
-    context_gain: float = 0.05  # context is used when it lifts the best score by this much
+    context_gain: float = 0.0  # context rescues a no-answer when it lifts the best score this far over the bar
     shown_margin: float = 0.05  # the passage already shown wins when this close to the best
+    sure_alarm: float = 0.6  # a classifier red flag this confident stands whatever the context
+    short_message_words: int = 6  # a message this short may lean on the context without a pronoun
+    follow_up_evidence: float = 0.45  # a sentence this close to a follow-up (with its ask) answers it
     max_highlights: int = 3
 
 
@@ -79,6 +89,8 @@ class Pipeline:
         vector = self._encode(text)
         verdict = assess(text, vector)
         context = conversation.context() if conversation is not None else None
+        if context is not None and self._alarm_fades_in_context(text, verdict, context):
+            verdict = None
         if verdict is None and context is not None:
             return self._answer_in_context(question, text, vector, context)
         if verdict is None:
@@ -121,11 +133,14 @@ class Pipeline:
         vector: np.ndarray | None,
         found: list[ScoredPassage] | None = None,
         resolution: Resolution | None = None,
+        *,
+        sure: bool = False,
     ) -> Answer:
+        """``sure``: the evidence is settled already (a follow-up the passage covers)."""
         found = self._relevant(text, vector) if found is None else found
         follow_up = resolution is not None and resolution.follow_up
         searched_for = resolution.query if resolution is not None else None
-        if not found or found[0].score < self.policy.answer_threshold:
+        if not found or (found[0].score < self.policy.answer_threshold and not sure):
             best = f"best score {found[0].score:.3f}" if found else "no passages"
             return self._reply(question, AnswerKind.NO_ANSWER, _no_answer_blocks(),
                                notes=(best,), searched_for=searched_for, follow_up=follow_up)
@@ -146,31 +161,77 @@ class Pipeline:
         alone = self._relevant(text, vector)
         alone_best = alone[0].score if alone else 0.0
         dependent = looks_dependent(text)
+        answerable_alone = alone_best >= self.policy.answer_threshold
         if not dependent and alone_best >= self.policy.answer_threshold + self.policy.own_topic_margin:
             return self._answer_from_documents(question, text, vector, alone)  # a topic of its own
         combined = f"{context.question} {text}"
-        combined_vector = self._encode(combined)  # the one extra encode of a follow-up
-        # Safety reads the message with its context: "and now I can't feel my legs".
-        verdict = assess(combined, combined_vector) if context.kind is not AnswerKind.RED_FLAG else None
+        # Safety reads the message with its context ("and now I can't feel my legs"), by the
+        # precise rules: the earlier question's words must not raise a classifier alarm.
+        verdict = assess(combined) if context.kind is not AnswerKind.RED_FLAG else None
         if verdict is not None and verdict.kind in (TriageKind.CRISIS, TriageKind.RED_FLAG):
             if verdict.kind is TriageKind.CRISIS:
                 return self._reply(question, AnswerKind.CRISIS, (Block.plain(crisis_message(verdict)),),
                                    notes=(verdict.reason, "with context"))
             return self._red_flag(question, text, vector, verdict)
-        together = self._prefer_shown(self._relevant(combined, combined_vector), context)
+        combined_vector = self._encode(combined)  # the one extra encode of a follow-up
+        shown = context.passage_ids[:1]
+        together = self._prefer_shown(self._relevant(combined, combined_vector, keep=shown), context, text)
         together_best = together[0].score if together else 0.0
-        if dependent or together_best >= alone_best + self.policy.context_gain:
+        # A message that does not point back keeps its own answer when it has one; context
+        # only rescues it from "no answer", and only with clear evidence.
+        helps = (together_best >= self.policy.answer_threshold + self.policy.context_gain
+                 and not answerable_alone)
+        if dependent or helps:
+            covered = bool(together) and self._covers(together[0], text, vector)
+            weak = together_best < self.policy.answer_threshold + self.policy.context_gain
+            if not covered and weak:
+                together = []  # it asks about something the passage on the table does not say
             return self._answer_from_documents(question, text, vector, together,
-                                               Resolution(True, combined))
+                                               Resolution(True, combined), sure=covered)
         return self._answer_from_documents(question, text, vector, alone, Resolution(False, text))
 
-    def _prefer_shown(self, found: list[ScoredPassage], context: Turn) -> list[ScoredPassage]:
-        """The passage already on the table first, when it is nearly as good as the best."""
+    def _covers(self, scored: ScoredPassage, text: str, vector: np.ndarray | None) -> bool:
+        """Does the passage say what a follow-up asks? Most of its content words are there,
+        or one sentence is close to it in meaning and states the kind of fact it asks for."""
+        analyzer = self.retriever.index.lexical.analyzer
+        asked = set(analyzer.query_terms(text)) - _ASK_TERMS
+        have = set(analyzer.terms(scored.passage.text))
+        if asked and len(asked & have) * 2 >= len(asked):
+            return True
+        if vector is None:
+            return False
+        focused = self._refocus(scored, text, vector).sentence_scores
+        return bool(focused) and max(focused) >= self.policy.follow_up_evidence
+
+    def _alarm_fades_in_context(self, text: str, verdict: Triage | None, context: Turn) -> bool:
+        """A follow-up that only the classifier flagged, weakly, and not once read in context.
+
+        "I can't reach my heels" after a stretch is about the stretch; the same words with
+        no conversation keep their alarm. Rules' alarms and confident ones always stand.
+        """
+        if verdict is None or verdict.kind is not TriageKind.RED_FLAG:
+            return False
+        if verdict.source is not Source.CLASSIFIER or (verdict.confidence or 0.0) >= self.policy.sure_alarm:
+            return False
+        if not looks_dependent(text) and len(text.split()) > self.policy.short_message_words:
+            return False
+        combined = f"{context.question} {text}"
+        again = assess(combined, self._encode(combined))
+        return again is None or again.kind is not TriageKind.RED_FLAG
+
+    def _prefer_shown(
+        self, found: list[ScoredPassage], context: Turn, text: str
+    ) -> list[ScoredPassage]:
+        """The passage already on the table first, when the follow-up asks about it."""
         if not found or not context.passage_ids:
             return found
         shown = context.passage_ids[0]
         for i, candidate in enumerate(found):
-            if candidate.passage.id == shown and candidate.score >= found[0].score - self.policy.shown_margin:
+            if candidate.passage.id != shown:
+                continue
+            # "How long?" after a stretch: its hold time is in the passage already shown.
+            asks_about_it = any(ask_type_bonus(text, s) for s in candidate.passage.sentences)
+            if asks_about_it or candidate.score >= found[0].score - self.policy.shown_margin:
                 return [candidate, *found[:i], *found[i + 1:]]
         return found
 
@@ -208,23 +269,32 @@ class Pipeline:
         return self._reply(question, AnswerKind.RED_FLAG, tuple(blocks), passages=tuple(useful),
                            notes=(verdict.reason,))
 
-    def _relevant(self, text: str, vector: np.ndarray | None = None) -> list[ScoredPassage]:
-        """Ranked passages worth showing: no near-duplicates, the rest above the "More" bar."""
-        result = self.retriever.search(text, k=max(self.top_k * 3, 10), vector=vector)
+    def _relevant(
+        self, text: str, vector: np.ndarray | None = None, *, keep: tuple[str, ...] = ()
+    ) -> list[ScoredPassage]:
+        """Ranked passages worth showing: no near-duplicates, the rest above the "More" bar.
+
+        Passages in ``keep`` (the one already on the table) stay however they score.
+        """
+        k = max(self.top_k * 3, 10) if not keep else max(self.top_k * 3, 50)
+        result = self.retriever.search(text, k=k, vector=vector)
         kept: list[ScoredPassage] = []
-        vectors: list[np.ndarray] = []
+        seen: list[np.ndarray] = []
         index = self.retriever.index
         for candidate in result.passages:
-            if kept and candidate.score < self.policy.more_threshold:
+            if candidate.passage.id in keep:
+                kept.append(candidate)
+                continue
+            if len(kept) >= self.top_k + len(keep) or (kept and candidate.score < self.policy.more_threshold):
+                if keep:
+                    continue  # a kept passage may still come further down
                 break
-            vector = index.vector(candidate.passage.id)
-            if vector is not None:
-                if any(float(vector @ v) >= self.policy.near_duplicate for v in vectors):
+            own = index.vector(candidate.passage.id)
+            if own is not None:
+                if any(float(own @ v) >= self.policy.near_duplicate for v in seen):
                     continue
-                vectors.append(vector)
+                seen.append(own)
             kept.append(candidate)
-            if len(kept) == self.top_k:
-                break
         return kept
 
     # -- composing -------------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""Conversations: follow-ups use the last turn, new topics do not, state stays bounded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.answer import AnswerKind
+from bot.conversation import Conversation, ConversationStore
+from bot.followup import ask_type_bonus, looks_dependent
+from bot.replies import DISCLAIMER
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_conversation_is_forgotten_after_thirty_minutes_of_silence(pipeline) -> None:
+    clock = _Clock()
+    store = ConversationStore(clock=clock)
+    store.get("chat").record(pipeline.answer("how do I stretch my psoas?"))
+    clock.now += 29 * 60
+    assert store.get("chat").context() is not None
+    clock.now += 31 * 60
+    assert store.get("chat").context() is None
+
+
+def test_the_store_is_bounded_and_drops_the_least_recent_chat(pipeline) -> None:
+    store = ConversationStore(capacity=2)
+    answer = pipeline.answer("how do I stretch my psoas?")
+    for key in ("a", "b", "c"):
+        store.get(key).record(answer)
+    assert len(store) == 2
+    assert store.get("a").context() is None  # dropped, so a fresh one
+    assert store.forget("c") and not store.forget("never-seen")
+
+
+def test_greetings_and_crises_are_not_context_for_a_follow_up(pipeline) -> None:
+    conversation = Conversation()
+    conversation.record(pipeline.answer("hello"))
+    assert conversation.context() is None
+
+
+def test_form_of_a_follow_up_is_recognised() -> None:
+    assert looks_dependent("how long should i hold it?")
+    assert looks_dependent("and the other side?")
+    assert looks_dependent("how many times")
+    assert not looks_dependent("what causes si joint pain when sitting for a long time at work")
+
+
+def test_how_long_lifts_the_sentence_with_the_hold_time() -> None:
+    assert ask_type_bonus("how long do i hold it", "Hold for eight to 12 breaths.") > 0
+    assert ask_type_bonus("how long do i hold it", "Kneel on the floor.") == 0
+
+
+def test_a_follow_up_is_answered_from_the_passage_already_on_the_table(pipeline) -> None:
+    conversation = Conversation()
+    first = pipeline.answer("how do I do the frog stretch for my hips?", conversation)
+    conversation.record(first)
+    assert first.kind is AnswerKind.ANSWER
+    follow = pipeline.answer("how long do I hold it?", conversation)
+    assert follow.kind is AnswerKind.ANSWER and follow.follow_up
+    assert follow.passages[0].passage.id == first.passages[0].passage.id
+    bold = [s.text for b in follow.blocks for s in b.spans if s.bold]
+    assert any("breaths" in text.lower() for text in bold)  # the hold time is highlighted
+    assert follow.reply.endswith(DISCLAIMER)
+
+
+def test_the_same_follow_up_without_a_conversation_is_not_answered_from_nowhere(pipeline) -> None:
+    alone = pipeline.answer("how long do I hold it?")
+    assert not alone.follow_up
+
+
+def test_a_new_topic_is_answered_on_its_own_not_dragged_back(pipeline) -> None:
+    conversation = Conversation()
+    conversation.record(pipeline.answer("how do I do the frog stretch for my hips?", conversation))
+    switch = pipeline.answer("what is a spinal epidural abscess and what causes it?", conversation)
+    assert not switch.follow_up
+    assert "abscess" in switch.passages[0].passage.text.lower()
+
+
+def test_safety_reads_a_follow_up_with_its_context(pipeline) -> None:
+    conversation = Conversation()
+    conversation.record(pipeline.answer("what stretches help sciatica?", conversation))
+    answer = pipeline.answer("and now I can't feel my legs", conversation)
+    assert answer.kind is AnswerKind.RED_FLAG
+
+
+def test_ask_json_keeps_one_conversation_per_id_and_plain_lines_stand_alone(seed_index: Path) -> None:
+    lines = [
+        json.dumps({"question": "how do I do the frog stretch for my hips?", "conversation": "a"}),
+        json.dumps({"question": "how do I stretch my hamstrings?", "conversation": "b"}),
+        json.dumps({"question": "how long do I hold it?", "conversation": "a"}),
+        "how long do I hold it?",
+    ]
+    env = {**os.environ, "LIMBER_INDEX_DIR": str(seed_index), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json"], input="\n".join(lines) + "\n",
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=True,
+    )
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(out) == 4
+    assert out[2]["question"] == "how long do I hold it?"
+    assert out[2]["passages"] and out[2]["passages"][0]["id"] == out[0]["passages"][0]["id"]
+    assert out[3]["kind"] != "answer" or out[3]["passages"][0]["id"] != out[0]["passages"][0]["id"]
