@@ -83,7 +83,7 @@ class UnansweredLog:
                      chat_id, now)
         return kind
 
-    def vote(self, answer: Answer, passage_index: int | None, vote: Vote, chat_id: int) -> None:
+    def vote(self, answer: Answer, passage_index: int | None, vote: Vote | str, chat_id: int) -> None:
         """Keep a 👎 (one per chat, question and passage); a later 👍 takes it back."""
         shown = answer.passages[passage_index].passage if passage_index is not None else None
         passage_id, source = (shown.id, shown.source) if shown else ("", "")
@@ -93,7 +93,7 @@ class UnansweredLog:
             " AND passage_id = ?",
             (UnansweredKind.THUMBS_DOWN.value, chat_hash, answer.question, passage_id),
         )
-        if vote is Vote.DOWN and self.enabled:
+        if Vote(vote) is Vote.DOWN and self.enabled:
             self._insert(answer.question, UnansweredKind.THUMBS_DOWN, passage_id, source, chat_id,
                          self.store.now())
 
