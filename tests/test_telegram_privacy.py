@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_telegram_e2e import QUESTION, _buttons, _text, fake, start_bot  # noqa: F401 (fixtures)
+
+# The e2e harness's fixtures, shared (tests naming them as parameters carry noqa: F811).
+from test_telegram_e2e import QUESTION, _buttons, _text, fake, start_bot  # noqa: F401
 
 from bot.feedback import FeedbackStore
 from bot.safety import DISCLAIMER
@@ -31,7 +33,7 @@ def _count(db: Path, table: str) -> int:
         return 0
 
 
-async def test_privacy_says_what_is_kept_for_how_long_and_how_to_forget(start_bot) -> None:
+async def test_privacy_says_what_is_kept_for_how_long_and_how_to_forget(start_bot) -> None:  # noqa: F811
     bot = await start_bot(retention_days=14)
     [reply] = await bot.ask("/privacy")
     text = _text(reply)
@@ -39,7 +41,7 @@ async def test_privacy_says_what_is_kept_for_how_long_and_how_to_forget(start_bo
     assert text.endswith(DISCLAIMER)
 
 
-async def test_unanswered_question_is_kept_with_a_salted_hash_never_the_chat_id(start_bot) -> None:
+async def test_unanswered_question_is_kept_with_a_salted_hash_never_the_chat_id(start_bot) -> None:  # noqa: F811
     bot = await start_bot()
     chat_id = 987_654_321
     await bot.ask(OFF_TOPIC, user_id=chat_id)
@@ -52,7 +54,7 @@ async def test_unanswered_question_is_kept_with_a_salted_hash_never_the_chat_id(
     assert str(chat_id) not in chat_hash and str(chat_id).encode() not in db.read_bytes()
 
 
-async def test_thumbs_down_goes_into_the_unanswered_log(start_bot) -> None:
+async def test_thumbs_down_goes_into_the_unanswered_log(start_bot) -> None:  # noqa: F811
     bot = await start_bot()
     await bot.ask(QUESTION)
     reply = bot.fake.sent_messages()[-1]
@@ -64,7 +66,7 @@ async def test_thumbs_down_goes_into_the_unanswered_log(start_bot) -> None:
     assert kind == "thumbs_down" and passage_id
 
 
-async def test_forget_deletes_votes_and_questions_of_that_chat_and_says_so(start_bot) -> None:
+async def test_forget_deletes_votes_and_questions_of_that_chat_and_says_so(start_bot) -> None:  # noqa: F811
     bot = await start_bot()
     db = bot.settings.feedback_db
     for chat in (501, 502):
@@ -84,7 +86,7 @@ async def test_forget_deletes_votes_and_questions_of_that_chat_and_says_so(start
     assert "nothing to delete" in _text(again)
 
 
-async def test_expired_rows_are_deleted_at_start(start_bot, tmp_path: Path) -> None:
+async def test_expired_rows_are_deleted_at_start(start_bot, tmp_path: Path) -> None:  # noqa: F811
     db = tmp_path / "feedback.sqlite3"
     old = datetime.now(UTC) - timedelta(days=31)
     with FeedbackStore(db, clock=lambda: old) as store:
@@ -97,7 +99,7 @@ async def test_expired_rows_are_deleted_at_start(start_bot, tmp_path: Path) -> N
         assert [r.question for r in store.rows()] == ["recent"]
 
 
-async def test_retention_is_enforced_again_while_the_bot_runs(start_bot) -> None:
+async def test_retention_is_enforced_again_while_the_bot_runs(start_bot) -> None:  # noqa: F811
     bot = await start_bot(retention_days=1)
     limber = bot.app.bot_data["limber"]
     limber.feedback.record(question="asked today", passage_id=None, vote="down", chat_id=1)
