@@ -8,6 +8,8 @@ index keeps serving. The metrics are those of ``bot.evaluation``.
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +27,17 @@ __all__ = [
     "MetricCheck",
     "judge",
     "load_check_cases",
+    "record_refusal",
+    "refusal_covers",
     "score_index",
 ]
 
 # Under today's numbers on tests/data/eval.jsonl (README "Evaluation"), as in tests/test_quality.py.
 FLOORS: dict[str, float] = {"recall@1": 0.90, "answered": 0.95, "triage recall": 1.0}
 DEFAULT_MARGIN = 0.02
+# Left in the serving index's folder when a rebuild of a changed corpus was refused: the bot and
+# ``build_index.py --if-stale`` then keep serving that index instead of calling it stale.
+REFUSED_FILE = "check-refused.json"
 
 
 class CheckRefused(LimberError):
@@ -38,8 +45,9 @@ class CheckRefused(LimberError):
 
     exit_code = 3
 
-    def __init__(self, result: CheckResult) -> None:
+    def __init__(self, result: CheckResult, corpus_hash: str = "") -> None:
         self.result = result
+        self.corpus_hash = corpus_hash  # of the corpus whose index was refused
         super().__init__("; ".join(m.verdict() for m in result.failed))
 
 
@@ -135,3 +143,26 @@ def judge(
         for name, value in new.items()
     )
     return CheckResult(cases_file, len(cases), metrics)
+
+
+def record_refusal(index_dir: Path, refused: CheckRefused) -> None:
+    """Note in the serving index's folder that this corpus's rebuild was refused, and why."""
+    note = {
+        "corpus_hash": refused.corpus_hash,
+        "refused_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "failed": [m.verdict() for m in refused.result.failed],
+        "check": refused.result.to_json(),
+    }
+    (index_dir / REFUSED_FILE).write_text(json.dumps(note, indent=2), encoding="utf-8")
+
+
+def refusal_covers(index_dir: Path, corpus_dir: Path) -> bool:
+    """True when the corpus as it is now is the one whose rebuild the check refused."""
+    from index.ingest import corpus_files, corpus_hash
+
+    try:
+        note = json.loads((index_dir / REFUSED_FILE).read_text(encoding="utf-8"))
+        return bool(note.get("corpus_hash")) and note["corpus_hash"] == corpus_hash(
+            corpus_files(corpus_dir), corpus_dir)
+    except (OSError, ValueError, LimberError, AttributeError):
+        return False

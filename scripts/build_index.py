@@ -134,9 +134,22 @@ def _check_hook(args: argparse.Namespace, checks: list):
         checks.append(result)
         (staging / "check.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
         if result.failed and not args.force:
-            raise CheckRefused(result)
+            built = json.loads((staging / "manifest.json").read_text(encoding="utf-8"))
+            raise CheckRefused(result, str(built.get("corpus_hash", "")))
 
     return before_commit
+
+
+def _refused_already(out: Path, corpus: Path) -> bool:
+    """True when the check already refused an index of the corpus as it is now."""
+    from bot.check import refusal_covers
+    from index.store import read_manifest, verify_files
+
+    try:
+        verify_files(read_manifest(out), out)
+    except LimberError:
+        return False
+    return refusal_covers(out, corpus)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,12 +166,23 @@ def main(argv: list[str] | None = None) -> int:
         if args.if_stale and index_is_current(args.out, args.corpus):
             print(f"index is up to date: {args.out}")
             return 0
+        if args.if_stale and not args.force and _refused_already(args.out, args.corpus):
+            print(f"the check refused a rebuild of this corpus before; the index at {args.out} "
+                  "keeps serving (fix the documents, or publish with --check --force)")
+            return 0
         hook = _check_hook(args, checks)
         report = build_index(args.corpus, args.out, cache_dir=args.cache,
                              show_progress=not args.quiet, before_commit=hook)
     except CheckRefused as refused:
         print_check(refused.result)
-        print(f"refused: the new index fails the check; the index at {args.out} keeps serving "
+        if (args.out / "manifest.json").is_file():
+            from bot.check import record_refusal
+
+            record_refusal(args.out, refused)
+            serving = f"the index at {args.out} keeps serving"
+        else:
+            serving = f"no index is published at {args.out}"
+        print(f"refused: the new index fails the check; {serving} "
               "(fix the documents, or publish anyway with --force)", file=sys.stderr)
         for metric in refused.result.failed:
             print(f"  {metric.verdict()}", file=sys.stderr)

@@ -195,3 +195,30 @@ def test_check_with_an_unreadable_set_is_one_clear_error(tmp_path: Path, capsys)
     assert code == 2
     assert "pass an existing file to --check" in capsys.readouterr().err
     assert not (tmp_path / "i").exists()
+
+
+def test_after_a_refusal_the_old_index_still_serves_across_restarts(
+    serving: Path, check_set: Path, tmp_path: Path, capsys
+) -> None:
+    from bot.config import Settings
+    from bot.service import open_retriever
+    from index.errors import IndexStaleError
+
+    out = tmp_path / "index"
+    shutil.copytree(serving, out)
+    worse = _degraded_corpus(tmp_path)
+    args = ["--corpus", str(worse), "--out", str(out), "--cache", str(CACHE), "--quiet",
+            "--check", str(check_set)]
+    assert build_script.main(args) == 3
+    # The refused corpus is now where the serving index was built from: a restart would call
+    # the index stale and refuse to start, were the refusal not noted beside it.
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["corpus_dir"] = str(worse)
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert open_retriever(Settings(index_dir=out)).index.manifest.build_id == manifest["build_id"]
+    capsys.readouterr()
+    assert build_script.main([*args[:6], "--if-stale", "--check", str(check_set)]) == 0
+    assert "keeps serving" in capsys.readouterr().out  # make run does not retry it every time
+    (worse / "new.txt").write_text(EXTRA)  # the corpus changes again: stale again
+    with pytest.raises(IndexStaleError):
+        open_retriever(Settings(index_dir=out))
