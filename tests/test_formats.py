@@ -145,3 +145,27 @@ def test_every_format_together_builds_and_the_summary_names_what_was_skipped(
     assert "files read:       5" in out
     assert "no passages from scan.pdf: no text layer" in out
     assert "no passages from locked.pdf: encrypted with a password" in out
+
+
+def test_page_as_chromium_serialises_it_after_its_scripts_ran_is_read(tmp_path: Path) -> None:
+    from browser import dump_dom
+
+    # A page whose article is put in place by a script, as many health sites do: only what
+    # the browser saves (its DOM after the scripts ran) holds the text.
+    source = tmp_path / "source.html"
+    source.write_text(
+        "<!DOCTYPE html><html><head><title>Hip flexor stretches | Clinic</title>"
+        '<link rel="canonical" href="https://clinic.example/hip-flexors"></head><body>'
+        "<nav><a href='/'>Home</a> <a href='/book'>Book an appointment</a></nav>"
+        "<main id='app'></main><script>document.getElementById('app').innerHTML = "
+        "'<article><h1>Hip flexor stretches</h1><h2>The kneeling lunge</h2><p>Kneel on one "
+        "knee, tuck your pelvis under and shift your weight forward until you feel a stretch "
+        "at the front of the hip. Hold it for thirty seconds on each side.</p></article>';"
+        "</script></body></html>", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "hip-flexors.html").write_text(dump_dom(source, tmp_path), encoding="utf-8")
+    [passage] = read_corpus(corpus).passages
+    assert passage.text.startswith("Kneel on one knee, tuck your pelvis under")
+    assert (passage.title, passage.url) == ("The kneeling lunge", "https://clinic.example/hip-flexors")
+    assert passage.source == "Hip flexor stretches, The kneeling lunge"
