@@ -5,7 +5,7 @@ Three kinds are kept, each with the time, the kind and the passage shown:
 * ``no_answer``: the documents had nothing close enough ("I don't have information on that").
   A refused dose question or a question in another language is not kept: the
   documents were not the problem.
-* ``thumbs_down``: a 👎 on a reply (the passage voted on is the passage shown).
+* ``thumbs_down``: a 👎 on a passage (the passage voted on is the passage shown).
 * ``red_flag_only``: the reply was only the instruction to seek care, with no
   passage after it.
 
@@ -84,9 +84,15 @@ class UnansweredLog:
         return kind
 
     def vote(self, answer: Answer, passage_index: int | None, vote: Vote | str, chat_id: int) -> None:
-        """Keep a 👎 (one per chat, question and passage); a later 👍 takes it back."""
-        shown = answer.passages[passage_index].passage if passage_index is not None else None
-        passage_id, source = (shown.id, shown.source) if shown else ("", "")
+        """Keep a 👎 on a passage (one per chat, question and passage); a later 👍 takes it back.
+
+        A 👎 on a reply without a passage is not kept twice: a documents no-answer is in the
+        log already, and the vote itself is in the feedback table.
+        """
+        if passage_index is None:
+            return
+        shown = answer.passages[passage_index].passage
+        passage_id, source = shown.id, shown.source
         chat_hash = self.store.chat_hash(chat_id)
         self.store.run(
             "DELETE FROM unanswered WHERE kind = ? AND chat_hash = ? AND question = ?"

@@ -156,3 +156,11 @@ def test_a_world_readable_database_from_before_is_made_owner_only(tmp_path: Path
     FeedbackStore(path).close()
     assert _mode(path) == 0o600
     assert "chmod 700" in caplog.text  # a folder we did not create is not changed, but named
+
+
+def test_thumbs_down_on_a_no_answer_reply_is_not_kept_twice(pipeline, store) -> None:
+    log = UnansweredLog(store)
+    answer = pipeline.answer(OFF_TOPIC)
+    log.observe(answer, chat_id=7)
+    log.vote(answer, None, Vote.DOWN, chat_id=7)
+    assert [r.kind for r in log.rows()] == [UnansweredKind.NO_ANSWER]
