@@ -45,9 +45,11 @@ class CheckRefused(LimberError):
 
     exit_code = 3
 
-    def __init__(self, result: CheckResult, corpus_hash: str = "") -> None:
+    def __init__(self, result: CheckResult, corpus_hash: str = "",
+                 changes: dict[str, int] | None = None) -> None:
         self.result = result
         self.corpus_hash = corpus_hash  # of the corpus whose index was refused
+        self.changes = changes  # what the refused build changed (index.changes.IndexChanges)
         super().__init__("; ".join(m.verdict() for m in result.failed))
 
 

@@ -61,15 +61,7 @@ def print_summary(report, check=None) -> None:
     print(f"files read:       {len(ingest.files)}")
     for skipped in ingest.skipped:
         print(f"  no passages from {skipped.file}: {skipped.reason}")
-    changes = report.changes
-    if changes is None:
-        print("changes:          first build here (nothing to compare with)")
-    else:
-        print(f"documents:        {changes.documents_added} added, {changes.documents_removed} removed, "
-              f"{changes.documents_changed} changed, {changes.documents_renamed} renamed")
-        print(f"passages:         {changes.passages_added} added, {changes.passages_removed} removed, "
-              f"{changes.passages_changed} changed, {changes.passages_moved} kept under a new id, "
-              f"{changes.passages_unchanged} unchanged")
+    print_changes(report.changes.to_json() if report.changes else None)
     print(f"passages kept:    {kept}")
     print(f"passages dropped: {dropped}")
     for reason, count in ingest.dropped_by_reason().items():
@@ -82,6 +74,19 @@ def print_summary(report, check=None) -> None:
     print(f"seconds:          {report.seconds:.1f}")
     if check is not None:
         print_check(check)
+
+
+def print_changes(changes: dict[str, int] | None) -> None:
+    """What the build changed against the index it replaces (IndexChanges as JSON)."""
+    if changes is None:
+        print("changes:          first build here (nothing to compare with)")
+        return
+    c = changes
+    print(f"documents:        {c['documents_added']} added, {c['documents_removed']} removed, "
+          f"{c['documents_changed']} changed, {c['documents_renamed']} renamed")
+    print(f"passages:         {c['passages_added']} added, {c['passages_removed']} removed, "
+          f"{c['passages_changed']} changed, {c['passages_moved']} kept under a new id, "
+          f"{c['passages_unchanged']} unchanged")
 
 
 def print_check(check) -> None:
@@ -135,7 +140,7 @@ def _check_hook(args: argparse.Namespace, checks: list):
         (staging / "check.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
         if result.failed and not args.force:
             built = json.loads((staging / "manifest.json").read_text(encoding="utf-8"))
-            raise CheckRefused(result, str(built.get("corpus_hash", "")))
+            raise CheckRefused(result, str(built.get("corpus_hash", "")), built.get("changes"))
 
     return before_commit
 
@@ -174,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         report = build_index(args.corpus, args.out, cache_dir=args.cache,
                              show_progress=not args.quiet, before_commit=hook)
     except CheckRefused as refused:
+        print_changes(refused.changes)
         print_check(refused.result)
         if (args.out / "manifest.json").is_file():
             from bot.check import record_refusal
