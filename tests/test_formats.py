@@ -92,7 +92,8 @@ def test_saved_web_page_keeps_the_article_its_headings_and_canonical_url(tmp_pat
     assert {p.url for p in result.passages} == {"https://www.example.org/conditions/sciatica/care"}
     assert result.passages[1].source == "Sciatica self-care, Stretches that help"
     text = " ".join(p.text for p in result.passages)
-    for furniture in ("cookies", "newsletter", "All rights reserved", "Log in", "Conditions A to Z"):
+    for furniture in ("cookies", "newsletter", "All rights reserved", "Log in", "Conditions A to Z",
+                      "Slipped disc"):
         assert furniture not in text
     assert [f.name for f in result.files] == ["sciatica-care.html"]
 
@@ -169,3 +170,18 @@ def test_page_as_chromium_serialises_it_after_its_scripts_ran_is_read(tmp_path: 
     assert passage.text.startswith("Kneel on one knee, tuck your pelvis under")
     assert (passage.title, passage.url) == ("The kneeling lunge", "https://clinic.example/hip-flexors")
     assert passage.source == "Hip flexor stretches, The kneeling lunge"
+
+
+def test_faq_answers_are_found_by_their_question(tmp_path: Path) -> None:
+    (tmp_path / "faq.html").write_text(
+        "<html><head><title>FAQ - Riverside Physio</title></head><body>"
+        "<div class='menu'><a href='/'>Home</a> | <a href='/team'>Our team</a></div><div>"
+        "<h2>Do I need a referral for physiotherapy?</h2><p>No, you can book directly with us.</p>"
+        "<p>Your GP can still refer you if your insurance asks for a referral letter.</p>"
+        "<h2>Opening hours</h2><p>We are open from eight in the morning until six in the evening, "
+        "Monday to Friday.</p></div></body></html>", encoding="utf-8")
+    texts = [p.text for p in read_corpus(tmp_path).passages]
+    # The short answer, on its own a fragment, is kept with its question; the rest stays verbatim.
+    assert texts == ["Do I need a referral for physiotherapy? No, you can book directly with us.",
+                     "Your GP can still refer you if your insurance asks for a referral letter.",
+                     "We are open from eight in the morning until six in the evening, Monday to Friday."]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["READERS", "DocumentText", "Section", "read_document"]
+__all__ = ["READERS", "DocumentText", "Section", "answer_text", "read_document"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,14 @@ class DocumentText:
     title: str  # the document's own title, or its file name
     sections: list[Section] = field(default_factory=list)
     skipped: str | None = None  # why the document gives no passages (shown in the build summary)
+
+
+def answer_text(heading: str | None, text: str, first_under_heading: bool) -> str:
+    """``text``, led by its heading when the heading is a question (an FAQ's "Do I need a
+    referral?" over "No, you can book directly."): the answer alone would not be found."""
+    if first_under_heading and heading and heading.rstrip().endswith("?"):
+        return f"{heading} {text}"
+    return text
 
 
 def _html(path: Path) -> DocumentText:

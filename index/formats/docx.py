@@ -6,7 +6,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from index.formats import DocumentText, Section
+from index.formats import DocumentText, Section, answer_text
 
 __all__ = ["read_docx"]
 
@@ -31,6 +31,7 @@ def read_docx(path: Path) -> DocumentText:
     title = _SPACE_RE.sub(" ", document.core_properties.title or "").strip()
     sections: list[Section] = []
     heading: str | None = None
+    first = False
     for paragraph in document.paragraphs:
         text = _SPACE_RE.sub(" ", paragraph.text).strip()
         if not text:
@@ -40,9 +41,11 @@ def read_docx(path: Path) -> DocumentText:
             if level == 0 and not title:
                 title = text
             else:
-                heading = text
+                heading, first = text, True
             continue
-        sections.append(Section(text=text, title=heading or title or None, location=heading or ""))
+        sections.append(Section(text=answer_text(heading, text, first), title=heading or title or None,
+                                location=heading or ""))
+        first = False
     for table in document.tables:  # each row of a table reads as one line: "cell | cell"
         for row in table.rows:
             cells = [_SPACE_RE.sub(" ", cell.text).strip() for cell in row.cells]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from index.formats import DocumentText, Section
+from index.formats import DocumentText, Section, answer_text
 
 __all__ = ["read_html"]
 
@@ -45,7 +45,7 @@ def read_html(path: Path) -> DocumentText:
         with_metadata=True,
         include_comments=False,
         include_tables=True,
-        favor_precision=True,
+        favor_recall=True,
         url=saved_from,
     )
     metadata = trafilatura.extract_metadata(raw, default_url=saved_from)
@@ -59,10 +59,12 @@ def read_html(path: Path) -> DocumentText:
     title = _clean(root.get("title")) or page_title
     sections: list[Section] = []
     heading: str | None = None
+    first = False
     main = root.find("main")
     for element in main.iter("head", "p", "list", "quote", "row") if main is not None else ():
         if element.tag == "head":
             heading = _clean("".join(element.itertext()))
+            first = True
             continue
         if element.getparent() is not None and element.getparent().tag in ("list", "quote", "cell"):
             continue  # read as part of the list or quotation it belongs to
@@ -75,6 +77,7 @@ def read_html(path: Path) -> DocumentText:
         if not text:
             continue
         shown_heading = heading if heading and heading != title else None
-        sections.append(Section(text=text, title=heading or title, location=shown_heading or "",
-                                url=url))
+        sections.append(Section(text=answer_text(heading, text, first), title=heading or title,
+                                location=shown_heading or "", url=url))
+        first = False
     return DocumentText(title, sections)
