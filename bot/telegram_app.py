@@ -394,7 +394,8 @@ def _welcome_blocks() -> list[Block]:
         Block.plain(f"I answer questions about {TOPICS}, quoting my documents and saying where "
                     "each passage comes from."),
         examples_block(),
-        Block.plain("Just type your question. /help shows how to ask; /about lists my sources."),
+        Block.plain("Just type your question. /help shows how to ask; /about lists my sources; "
+                    "/privacy says what I keep."),
     ]
 
 
