@@ -109,6 +109,11 @@ class FeedbackStore:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         with self._lock:
+            if not in_memory:
+                # Write-ahead log: a write per answer costs no fsync of its own, and the report
+                # can read while the bot writes. The -wal and -shm files get the database's mode.
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
 
     def run(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -134,15 +133,10 @@ def test_database_journal_and_folder_are_owner_only(tmp_path: Path) -> None:
     path = tmp_path / "private" / "nested" / "feedback.sqlite3"
     with FeedbackStore(path) as store:
         store.record(question="q", passage_id="p", vote="up", chat_id=5)
-        # While a transaction is open, SQLite's journal exists: it gets the database's mode.
-        other = sqlite3.connect(path)
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("INSERT INTO daily_answers VALUES ('2026-01-01', 'answer', 1)")
-        journal = Path(f"{path}-journal")
-        assert journal.exists()
-        assert _mode(journal) == 0o600
-        other.rollback()
-        other.close()
+        # The journal (write-ahead log and its index) holds recent rows: it gets the database's mode.
+        for journal in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            assert journal.exists()
+            assert _mode(journal) == 0o600
     assert _mode(path) == 0o600
     assert _mode(f"{path}.salt") == 0o600
     assert _mode(path.parent) == 0o700  # the folder that holds it
