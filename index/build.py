@@ -240,6 +240,9 @@ def build_index(
     if not ingest.passages:
         from index.errors import CorpusError
 
+        if ingest.skipped and not ingest.dropped:
+            reasons = "; ".join(f"{s.file}: {s.reason}" for s in ingest.skipped)
+            raise CorpusError(f"nothing to index in {corpus_dir}: no document gave any text ({reasons})")
         raise CorpusError(
             f"nothing to index in {corpus_dir}: every paragraph was dropped "
             f"({ingest.dropped_by_reason()})"
