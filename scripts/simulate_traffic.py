@@ -66,7 +66,7 @@ async def simulate(args: argparse.Namespace) -> int:
             telegram_api_base_url=fake.base_url, feedback_db=args.db, reload_interval=0.0,
             per_chat_max_rate=100.0, overall_max_rate=0.0, user_rate_limit=0, typing_delay=5.0,
         )
-        application = build_application(settings, pipeline, feedback=store, request_timeout=2.0)
+        application = build_application(settings, pipeline, feedback=store, request_timeout=1.0)
 
         def counted() -> int:
             return sum(row[0] for row in store.run("SELECT count FROM daily_answers"))
