@@ -428,7 +428,12 @@ def _document_paragraphs(
     path: Path, stem: str, relative: str, skipped: list[SkippedDocument]
 ) -> Iterator[_RawParagraph]:
     # HTML, PDF, .docx: the reader gives sections with a title and where they sit.
-    document = read_document(path)
+    try:
+        document = read_document(path)
+    except Exception as error:  # a damaged file a library chokes on costs that file, not the build
+        skipped.append(SkippedDocument(relative, f"could not be read ({type(error).__name__}); "
+                                       "re-save it with the program that made it"))
+        return
     if document.skipped or not document.sections:
         skipped.append(SkippedDocument(relative, document.skipped or "no text found"))
         return

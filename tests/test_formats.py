@@ -185,3 +185,18 @@ def test_faq_answers_are_found_by_their_question(tmp_path: Path) -> None:
     assert texts == ["Do I need a referral for physiotherapy? No, you can book directly with us.",
                      "Your GP can still refer you if your insurance asks for a referral letter.",
                      "We are open from eight in the morning until six in the evening, Monday to Friday."]
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("handout.docx", b"PK\x03\x04 not really a zip"),
+    ("notes.docx", b"plain text saved with the wrong name"),
+    ("page.html", bytes(range(256)) * 4),
+])
+def test_damaged_documents_are_skipped_with_a_reason_not_a_traceback(tmp_path: Path, name: str,
+                                                                     content: bytes) -> None:
+    (tmp_path / name).write_bytes(content)
+    (tmp_path / "notes.txt").write_text("Walking every day keeps the spine moving and the back "
+                                        "muscles strong.\n")
+    result = read_corpus(tmp_path)
+    assert [p.id for p in result.passages] == ["notes:1"]
+    assert [s.file for s in result.skipped] == [name] and result.skipped[0].reason
