@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup index run console test lint audit lock benchmark evaluate clean
+.PHONY: setup index run console test lint audit lock benchmark evaluate report clean
 
 setup: $(VENV)/.installed
 
@@ -17,8 +17,11 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
 
+# A rebuild is published only when it passes the check set (README "The rebuild check");
+# `make index CHECK=` builds without it (a corpus with no check set of its own yet).
+CHECK ?= tests/data/eval.jsonl
 index: setup
-	$(BIN)/python scripts/build_index.py --if-stale
+	$(BIN)/python scripts/build_index.py --if-stale $(if $(CHECK),--check $(CHECK))
 
 run: index
 	$(BIN)/python -m bot
@@ -42,6 +45,11 @@ lock: setup
 
 evaluate: index
 	$(BIN)/python scripts/evaluate.py tests/data/eval.jsonl --ablation --curve
+
+# What went unanswered in the last week (DAYS=30 for a month; HTML=report.html for the page).
+DAYS ?= 7
+report: setup
+	$(BIN)/python -m bot report --days $(DAYS) $(if $(HTML),--html $(HTML))
 
 benchmark: index
 	$(BIN)/python scripts/benchmark.py

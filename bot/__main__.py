@@ -6,6 +6,7 @@
     python -m bot search "query"       the retriever's ranked passages (--json, -k N)
     python -m bot console              the console chat, even with a token set
     python -m bot telegram             the Telegram bot (needs TELEGRAM_BOT_TOKEN)
+    python -m bot report [--days N] [--html FILE]   unanswered questions, 👎 and replies per day
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--index", type=Path, default=argparse.SUPPRESS)
     search.add_argument("--json", action="store_true", help="one JSON object per query")
     search.add_argument("-k", type=int, default=10, help="passages per query (default: %(default)s)")
+    report = commands.add_parser("report", help="what went unanswered, 👎 votes and replies per day")
+    report.add_argument("--index", type=Path, default=argparse.SUPPRESS)
+    report.add_argument("--days", type=int, default=7, help="days to cover, today included "
+                        "(default: %(default)s)")
+    report.add_argument("--html", type=Path, metavar="FILE",
+                        help="also write the report as one self-contained HTML page")
     for name, text in (("console", "chat in the terminal"), ("telegram", "run the Telegram bot")):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--index", type=Path, default=argparse.SUPPRESS)
@@ -54,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return _ask(args, settings)
         if command == "search":
             return _search(args, settings)
+        if command == "report":
+            return _report(args, settings)
         if command == "telegram":
             from bot.telegram_app import run
 
@@ -122,6 +131,34 @@ def _ask(args: argparse.Namespace, settings) -> int:
         return _each_line(turn)
     answer = pipeline.answer(args.question)
     print(json.dumps(answer_json(answer), ensure_ascii=False) if args.json else console_text(answer))
+    return 0
+
+
+def _report(args: argparse.Namespace, settings) -> int:
+    from bot.feedback import FeedbackStore
+    from bot.report import build_report, report_html, report_text
+    from bot.service import open_retriever
+
+    if args.days < 1:
+        print("error: --days must be at least 1", file=sys.stderr)
+        return 2
+    if not settings.feedback_db.is_file():
+        print(f"error: no feedback database at {settings.feedback_db} (the Telegram bot creates it; "
+              "set LIMBER_FEEDBACK_DB to the one it uses)", file=sys.stderr)
+        return 2
+    retriever = open_retriever(settings)
+    with FeedbackStore(settings.feedback_db) as store:
+        report = build_report(store, retriever, days=args.days)
+    print(report_text(report))
+    if args.html:
+        try:
+            args.html.parent.mkdir(parents=True, exist_ok=True)
+            args.html.write_text(report_html(report), encoding="utf-8")
+        except OSError as error:
+            print(f"error: cannot write {args.html} ({error.strerror}); pass another --html FILE",
+                  file=sys.stderr)
+            return 2
+        print(f"\nHTML report written to {args.html}")
     return 0
 
 

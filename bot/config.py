@@ -34,7 +34,9 @@ class Settings:
 
     index_dir: Path = Path(DEFAULT_INDEX_DIR)  # LIMBER_INDEX_DIR
     corpus_dir: Path = Path(DEFAULT_CORPUS_DIR)  # LIMBER_CORPUS_DIR (for the staleness check)
-    feedback_db: Path = Path("var/feedback.sqlite3")  # LIMBER_FEEDBACK_DB
+    feedback_db: Path = Path("var/feedback/feedback.sqlite3")  # LIMBER_FEEDBACK_DB (folder 0700)
+    retention_days: int = 30  # LIMBER_RETENTION_DAYS: votes and unanswered questions kept this long
+    keep_unanswered: bool = True  # LIMBER_KEEP_UNANSWERED: the unanswered-questions log
     log_level: str = "INFO"  # LIMBER_LOG_LEVEL
     log_questions: bool = False  # LIMBER_LOG_QUESTIONS: log users' text (off for privacy)
     top_k: int = 5  # LIMBER_TOP_K: passages behind one answer (the first shown, the rest via "More")
@@ -71,7 +73,11 @@ class Settings:
         types = {f.name: f.type for f in fields(self)}
         for name, raw in values.items():
             converted[name] = _convert(name, types[name], raw)
-        return replace(self, **converted)
+        settings = replace(self, **converted)
+        if settings.retention_days < 1:
+            raise ConfigError(f"LIMBER_RETENTION_DAYS={settings.retention_days} must be at least 1 "
+                              "(days that votes and unanswered questions are kept)")
+        return settings
 
     def require_token(self) -> str:
         """The bot token, checked for shape; a clear ConfigError when it is wrong."""
@@ -89,6 +95,8 @@ _ENVIRONMENT = {
     "index_dir": "LIMBER_INDEX_DIR",
     "corpus_dir": "LIMBER_CORPUS_DIR",
     "feedback_db": "LIMBER_FEEDBACK_DB",
+    "retention_days": "LIMBER_RETENTION_DAYS",
+    "keep_unanswered": "LIMBER_KEEP_UNANSWERED",
     "log_level": "LIMBER_LOG_LEVEL",
     "log_questions": "LIMBER_LOG_QUESTIONS",
     "top_k": "LIMBER_TOP_K",

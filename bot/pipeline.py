@@ -60,7 +60,7 @@ class Policy:
     red_flag_passage_threshold: float = 0.45  # a passage shown after red-flag advice must reach this
     highlight_margin: float = 0.08  # sentences this close to the best one are marked too
     own_topic_margin: float = 0.06  # a message this far above the answer bar stands on its own
-    context_gain: float = 0.0  # context rescues a no-answer when it lifts the best score this far over the bar
+    context_gain: float = 0.0  # context rescues a no-answer when it lifts the best this far over the bar
     shown_margin: float = 0.05  # the passage already shown wins when this close to the best
     sure_alarm: float = 0.6  # a classifier red flag this confident stands whatever the context
     short_message_words: int = 6  # a message this short may lean on the context without a pronoun

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from pathlib import Path
 
 from bot.config import Settings
 from bot.pipeline import Pipeline
+from index.errors import IndexStaleError
 from index.search import Retriever
 from index.store import check_fresh, load_index
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["open_pipeline", "open_retriever"]
 
 
 def open_retriever(settings: Settings) -> Retriever:
-    """Load the index named by the settings, refusing a missing, damaged or stale one."""
+    """Load the index named by the settings, refusing a missing, damaged or stale one.
+
+    A stale index is served when the check refused the rebuild of the corpus as it is now
+    (``scripts/build_index.py --check``): the previous index keeps serving, as promised.
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     index = load_index(settings.index_dir, threads=settings.encoder_threads)
-    check_fresh(index.manifest)
+    try:
+        check_fresh(index.manifest)
+    except IndexStaleError:
+        from bot.check import refusal_covers
+
+        corpus = Path(str(index.manifest.data.get("corpus_dir", settings.corpus_dir)))
+        if not refusal_covers(settings.index_dir, corpus):
+            raise
+        logger.warning("the corpus changed, but the check refused its rebuild: serving the "
+                       "previous index (see %s/check-refused.json)", settings.index_dir)
     return Retriever(index, threads=settings.encoder_threads)
 
 

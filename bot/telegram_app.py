@@ -80,8 +80,10 @@ from bot.answer import Answer, AnswerKind, Block, Span
 from bot.config import ConfigError, Settings
 from bot.feedback import FeedbackStore, Vote
 from bot.pipeline import TOPICS, Pipeline, disclaimer_block, examples_block
+from bot.privacy import forget_blocks, forget_chat, privacy_blocks
 from bot.render import block_html, split_html, telegram_parts
 from bot.replies import DISCLAIMER
+from bot.unanswered import UnansweredLog
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -106,6 +108,8 @@ COMMANDS = (
     ("start", "Welcome and example questions"),
     ("help", "How to ask me"),
     ("about", "My sources, their licences and the model"),
+    ("privacy", "What I keep about you, and for how long"),
+    ("forget", "Delete everything I keep about this chat"),
 )
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 MEDQUAD_ATTRIBUTION = "MedQuAD, Ben Abacha & Demner-Fushman 2019, CC BY 4.0"
@@ -120,6 +124,7 @@ _REMEMBERED_QUESTIONS = 10_000  # bot message -> question, for buttons whose que
 _CHAT_BURST_SECONDS = 3  # per-chat pacing averages over this many seconds (allows a short burst)
 _TAG_CHARS = 12
 _CALLBACK_VERSION = "v1"
+_RETENTION_INTERVAL = 24 * 3600.0  # seconds between two purges of expired feedback
 
 
 # -- callback data -----------------------------------------------------------------------------
@@ -296,6 +301,22 @@ class _Limber:
     retry_backoff: float
     questions: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    unanswered: UnansweredLog | None = None
+
+    def __post_init__(self) -> None:
+        if self.unanswered is None:
+            self.unanswered = UnansweredLog(self.feedback, enabled=self.settings.keep_unanswered)
+
+    def chat_data(self) -> list[Any]:
+        """Every store holding something about chats: what /forget deletes from."""
+        return [self.feedback]
+
+    async def keep(self, what: str, function: Callable[..., Any], *args: Any) -> None:
+        """Record feedback or the unanswered log off the loop; a failure never costs a reply."""
+        try:
+            await self.in_thread(function, *args)
+        except Exception:
+            logger.exception("could not record %s", what)
 
     async def answer(self, question: str) -> Answer:
         """``pipeline.answer`` on a worker thread, so one slow question stalls no other."""
@@ -373,7 +394,8 @@ def _welcome_blocks() -> list[Block]:
         Block.plain(f"I answer questions about {TOPICS}, quoting my documents and saying where "
                     "each passage comes from."),
         examples_block(),
-        Block.plain("Just type your question. /help shows how to ask; /about lists my sources."),
+        Block.plain("Just type your question. /help shows how to ask; /about lists my sources; "
+                    "/privacy says what I keep."),
     ]
 
 
@@ -386,7 +408,7 @@ def _help_blocks(bot_username: str) -> list[Block]:
         Block.plain("Under an answer, “More” shows the next related passage, and 👍/👎 tell the "
                     "maintainers whether it helped."),
         Block.plain(f"In a group, mention me (@{bot_username}) or reply to one of my messages."),
-        Block.plain("Commands: /start, /help, /about"),
+        Block.plain("Commands: /start, /help, /about, /privacy, /forget"),
     ]
 
 
@@ -605,13 +627,31 @@ async def about(update: Update, context: LimberContext) -> None:
         await _send_parts(context, update.effective_message, _html_parts(blocks))
 
 
+async def privacy_command(update: Update, context: LimberContext) -> None:
+    """Say what is kept about users and for how long when /privacy is issued."""
+    if await _admit(update, context):
+        settings = context.limber.settings
+        blocks = privacy_blocks(settings.retention_days, keep_unanswered=settings.keep_unanswered)
+        await _send_parts(context, update.effective_message, _html_parts(blocks))
+
+
+async def forget_command(update: Update, context: LimberContext) -> None:
+    """Delete everything kept about this chat when /forget is issued, and say so."""
+    if await _admit(update, context):
+        limber = context.limber
+        chat_id = update.effective_chat.id
+        report = await limber.in_thread(forget_chat, chat_id, limber.chat_data())
+        logger.info("forget: deleted %d rows for a chat", report.total)
+        await _send_parts(context, update.effective_message, _html_parts(forget_blocks(report)))
+
+
 async def unknown_command(update: Update, context: LimberContext) -> None:
     """Tell the user which commands exist when they send one that does not."""
     if await _admit(update, context):
         message = update.effective_message
         command = (message.text or "").split(maxsplit=1)[0]
-        blocks = [Block.plain(f"I don't know the command {command}. Try /start, /help or /about, "
-                              "or just type your question.")]
+        blocks = [Block.plain(f"I don't know the command {command}. Try /start, /help, /about "
+                              "or /privacy, or just type your question.")]
         await _send_parts(context, message, _html_parts(blocks))
 
 
@@ -635,6 +675,7 @@ async def question(update: Update, context: LimberContext) -> None:
     sent = await _send_parts(context, message, telegram_parts(answer), keyboard)
     if keyboard is not None:
         limber.remember(sent, text)
+    await limber.keep("the unanswered log", limber.unanswered.observe, answer, message.chat_id)
     edited = " (edited)" if update.edited_message else ""
     if limber.settings.log_questions:
         logger.info("update %s%s: %s in %.0f ms for %r", update.update_id, edited, answer.kind,
@@ -689,6 +730,8 @@ async def vote_button(update: Update, context: LimberContext) -> None:
         lambda: limber.feedback.record(question=answer.question, passage_id=passage_id,
                                        vote=data.vote, chat_id=query.message.chat.id)
     )
+    await limber.keep("a 👎 in the unanswered log", limber.unanswered.vote, answer, data.index,
+                      data.vote, query.message.chat.id)
     logger.info("feedback %s on passage %s", data.vote, passage_id or "(none)")
 
 
@@ -833,6 +876,8 @@ def _add_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("about", about))
+    application.add_handler(CommandHandler("privacy", privacy_command))
+    application.add_handler(CommandHandler("forget", forget_command))
     application.add_handler(MessageHandler(messages & filters.COMMAND & _CommandForBot(),
                                            unknown_command))
     application.add_handler(MessageHandler(messages & filters.TEXT & ~filters.COMMAND & addressed,
@@ -857,6 +902,8 @@ async def _post_init(application: Application) -> None:
         logger.warning("could not register the command menu: %s", error)
     if limber.settings.reload_interval > 0:
         limber.spawn(_watch_index(limber))
+    await _purge_expired(limber)
+    limber.spawn(_enforce_retention(limber, _RETENTION_INTERVAL))
     logger.info("Limber is up as @%s", application.bot.username)
 
 
@@ -874,6 +921,24 @@ async def _post_shutdown(application: Application) -> None:
     limber: _Limber = application.bot_data["limber"]
     limber.executor.shutdown(wait=True, cancel_futures=True)
     limber.feedback.close()
+
+
+async def _purge_expired(limber: _Limber) -> None:
+    """Delete votes and unanswered questions older than LIMBER_RETENTION_DAYS."""
+    try:
+        deleted = await limber.in_thread(limber.feedback.purge_expired, limber.settings.retention_days)
+    except Exception:
+        logger.exception("could not delete expired feedback; will try again")
+        return
+    logger.info("retention: deleted %d rows older than %d days", deleted,
+                limber.settings.retention_days)
+
+
+async def _enforce_retention(limber: _Limber, interval: float) -> None:
+    """Purge expired rows every ``interval`` seconds (daily) while the bot runs."""
+    while True:
+        await asyncio.sleep(interval)
+        await _purge_expired(limber)
 
 
 async def _watch_index(limber: _Limber) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.changes import IndexChanges, compare_builds, file_hashes, previous_build
 from index.embed import MODEL_NAME, ONNX_FILE, Encoder, export_onnx_model
 from index.ingest import IngestResult, read_corpus
 from index.passage import Passage
@@ -35,6 +36,7 @@ class BuildReport:
     cached: int = 0  # distinct texts whose vectors came from the cache
     windowed: int = 0  # passages longer than the model's window, embedded in windows
     timings: dict[str, float] = field(default_factory=dict)
+    changes: IndexChanges | None = None  # against the index replaced (None: the first build)
 
 
 class EmbeddingCache:
@@ -231,10 +233,16 @@ def build_index(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     ingest = read_corpus(corpus_dir)
+    hashes = file_hashes(ingest.files, corpus_dir)
+    previous = previous_build(out_dir)
+    changes = compare_builds(previous, hashes, ingest.passages) if previous else None
     timings["ingest"] = time.perf_counter() - started
     if not ingest.passages:
         from index.errors import CorpusError
 
+        if ingest.skipped and not ingest.dropped:
+            reasons = "; ".join(f"{s.file}: {s.reason}" for s in ingest.skipped)
+            raise CorpusError(f"nothing to index in {corpus_dir}: no document gave any text ({reasons})")
         raise CorpusError(
             f"nothing to index in {corpus_dir}: every paragraph was dropped "
             f"({ingest.dropped_by_reason()})"
@@ -263,6 +271,9 @@ def build_index(
             "corpus_dir": str(corpus_dir.resolve()),
             "corpus_hash": ingest.corpus_hash,
             "corpus_files": [p.relative_to(corpus_dir).as_posix() for p in ingest.files],
+            "corpus_file_hashes": hashes,
+            "skipped_documents": [s.to_json() for s in ingest.skipped],
+            "changes": changes.to_json() if changes else None,
             "dropped": [d.to_json() for d in ingest.dropped],
         },
         before_commit=before_commit,
@@ -276,4 +287,5 @@ def build_index(
         cached=vectors.cached,
         windowed=vectors.windowed,
         timings=timings,
+        changes=changes,
     )

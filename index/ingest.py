@@ -20,12 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import CorpusError
+from index.formats import READERS, read_document
 from index.passage import Passage
 
 __all__ = [
     "ACCEPTED_SUFFIXES",
     "Dropped",
     "IngestResult",
+    "SkippedDocument",
     "corpus_files",
     "corpus_hash",
     "junk_reason",
@@ -34,7 +36,7 @@ __all__ = [
     "split_sentences",
 ]
 
-ACCEPTED_SUFFIXES = (".txt", ".md", ".jsonl")
+ACCEPTED_SUFFIXES = (".txt", ".md", ".jsonl", *READERS)  # READERS: .html, .htm, .pdf, .docx
 # Files that document a corpus rather than belong to it (formats, licences, attribution).
 _NOT_INDEXED = {"readme.md", "attribution.md", "license.md", "license.txt", "notice.md"}
 _MIN_CHARS = 40  # shorter fragments carry no answer (a lone "×", a stray heading)
@@ -60,6 +62,17 @@ class Dropped:
         }
 
 
+@dataclass(frozen=True)
+class SkippedDocument:
+    """A document that gave no passages at all (a scanned or encrypted PDF), and why."""
+
+    file: str  # relative to the corpus directory
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"file": self.file, "reason": self.reason}
+
+
 @dataclass
 class IngestResult:
     """What reading a corpus produced."""
@@ -68,6 +81,7 @@ class IngestResult:
     passages: list[Passage]
     dropped: list[Dropped] = field(default_factory=list)
     corpus_hash: str = ""
+    skipped: list[SkippedDocument] = field(default_factory=list)
 
     def dropped_by_reason(self) -> dict[str, int]:
         return dict(Counter(d.reason for d in self.dropped).most_common())
@@ -308,6 +322,14 @@ class _RawParagraph:
     url: str | None = None
 
 
+def _is_saved_page_folder(folder: Path) -> bool:
+    """``page_files/``: the images, styles and scripts a browser saves beside ``page.html``."""
+    if not folder.name.endswith("_files"):
+        return False
+    stem = folder.name[: -len("_files")]
+    return any((folder.parent / f"{stem}{suffix}").is_file() for suffix in (".html", ".htm"))
+
+
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """The documents of a corpus directory, in a stable order; README.md is not one."""
     if not corpus_dir.is_dir():
@@ -320,6 +342,9 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
         relative = path.relative_to(corpus_dir)
         if any(part.startswith(".") for part in relative.parts):
             continue
+        if any(_is_saved_page_folder(corpus_dir.joinpath(*relative.parts[: i + 1]))
+               for i in range(len(relative.parts) - 1)):
+            continue
         if path.name.lower() in _NOT_INDEXED:
             continue
         if path.suffix.lower() not in ACCEPTED_SUFFIXES:
@@ -330,7 +355,7 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
         files.append(path)
     if not files:
         raise CorpusError(
-            f"empty corpus: no .txt, .md or .jsonl documents in {corpus_dir} "
+            f"empty corpus: no documents ({', '.join(ACCEPTED_SUFFIXES)}) in {corpus_dir} "
             "(add documents, see corpus/README.md)"
         )
     return files
@@ -399,10 +424,39 @@ def _jsonl_paragraphs(path: Path, text: str, stem: str, relative: str) -> Iterat
         )
 
 
-def _paragraphs(path: Path, corpus_dir: Path) -> Iterator[_RawParagraph]:
-    text = _decode(path, corpus_dir)
+def _document_paragraphs(
+    path: Path, stem: str, relative: str, skipped: list[SkippedDocument]
+) -> Iterator[_RawParagraph]:
+    # HTML, PDF, .docx: the reader gives sections with a title and where they sit.
+    try:
+        document = read_document(path)
+    except Exception as error:  # a damaged file a library chokes on costs that file, not the build
+        skipped.append(SkippedDocument(relative, f"could not be read ({type(error).__name__}); "
+                                       "re-save it with the program that made it"))
+        return
+    if document.skipped or not document.sections:
+        skipped.append(SkippedDocument(relative, document.skipped or "no text found"))
+        return
+    for number, section in enumerate(document.sections, start=1):
+        where = section.location or ("" if section.url else f"paragraph {number}")
+        yield _RawParagraph(
+            id=f"{stem}:{number}",
+            text=section.text,
+            source=f"{document.title}, {where}" if where else document.title,
+            title=section.title,
+            url=section.url,
+        )
+
+
+def _paragraphs(
+    path: Path, corpus_dir: Path, skipped: list[SkippedDocument]
+) -> Iterator[_RawParagraph]:
     relative = path.relative_to(corpus_dir).as_posix()
     stem = relative.rsplit(".", 1)[0]
+    if path.suffix.lower() in READERS:
+        yield from _document_paragraphs(path, stem, relative, skipped)
+        return
+    text = _decode(path, corpus_dir)
     if path.suffix.lower() == ".jsonl":
         yield from _jsonl_paragraphs(path, text, stem, relative)
     else:
@@ -417,7 +471,7 @@ def read_corpus(corpus_dir: Path) -> IngestResult:
     near = _NearDuplicateFinder()
     seen_ids: set[str] = set()
     for path in files:
-        for raw in _paragraphs(path, corpus_dir):
+        for raw in _paragraphs(path, corpus_dir, result.skipped):
             text = _strip_tails(normalise(raw.text))
             preview = text[:80]
 

@@ -186,7 +186,8 @@ def test_long_paragraphs_are_embedded_in_windows_and_scored_by_the_best(tmp_path
         (["--corpus", "{tmp}/nowhere"], "corpus directory not found"),
         (["--corpus", "{tmp}/empty"], "empty corpus"),
         (["--corpus", "{tmp}/latin"], "cannot decode bad.txt"),
-        (["--corpus", "{tmp}/pdf"], "unknown format: paper.pdf"),
+        (["--corpus", "{tmp}/pdf"], "paper.pdf: not a readable PDF"),
+        (["--corpus", "{tmp}/odt"], "unknown format: paper.odt"),
     ],
 )
 def test_build_script_errors_are_one_line_with_exit_code_2(tmp_path: Path, args, message) -> None:
@@ -195,6 +196,8 @@ def test_build_script_errors_are_one_line_with_exit_code_2(tmp_path: Path, args,
     (tmp_path / "latin" / "bad.txt").write_bytes("d\xe9j\xe0 vu\n".encode("latin-1"))
     (tmp_path / "pdf").mkdir()
     (tmp_path / "pdf" / "paper.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "odt").mkdir()
+    (tmp_path / "odt" / "paper.odt").write_bytes(b"PK\x03\x04")
     argv = [a.format(tmp=tmp_path) for a in args] + ["--out", str(tmp_path / "out")]
     done = subprocess.run([*BUILD, *argv], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2

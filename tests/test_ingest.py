@@ -145,7 +145,7 @@ def test_corpus_readme_is_not_indexed(tmp_path: Path) -> None:
     ("setup", "message"),
     [
         (lambda d: None, "empty corpus"),
-        (lambda d: (d / "notes.pdf").write_bytes(b"%PDF"), "unknown format: notes.pdf"),
+        (lambda d: (d / "notes.odt").write_bytes(b"PK"), "unknown format: notes.odt"),
         (lambda d: (d / "latin1.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1")),
          "cannot decode latin1.txt"),
         (lambda d: (d / "bad.jsonl").write_text('{"text": "ok"}\nnot json\n'), "bad.jsonl:2"),

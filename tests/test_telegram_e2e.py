@@ -194,7 +194,7 @@ async def test_start_welcomes_with_topics_three_examples_and_the_disclaimer(star
     assert "Limber" in text and "back pain" in text and "sciatica" in text
     assert text.count("\n• ") == 3
     assert text.endswith(DISCLAIMER)
-    assert [c["command"] for c in bot.fake.commands] == ["start", "help", "about"]
+    assert [c["command"] for c in bot.fake.commands] == ["start", "help", "about", "privacy", "forget"]
 
 
 async def test_help_and_commands_with_arguments_still_get_help(start_bot) -> None:
