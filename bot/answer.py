@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from index.passage import ScoredPassage
 
-__all__ = ["Answer", "AnswerKind", "Block", "Span"]
+__all__ = ["Answer", "AnswerKind", "Block", "Offer", "Span"]
 
 
 class AnswerKind(StrEnum):
@@ -69,3 +69,15 @@ class Answer:
     @property
     def reply(self) -> str:
         return "\n\n".join(block.text for block in self.blocks)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One result of inline mode: what the list shows, and the message it sends when chosen.
+
+    ``blocks`` ends with the disclaimer, like every reply.
+    """
+
+    title: str
+    description: str
+    blocks: tuple[Block, ...]

@@ -108,6 +108,14 @@ class ConversationStore:
         with self._lock:
             return self._items.pop(key, None) is not None
 
+    def forget_chat(self, chat_id: int) -> dict[str, int]:
+        """/forget: drop the conversations of a chat (keys are ``(chat_id, user_id)``)."""
+        with self._lock:
+            keys = [k for k in self._items if isinstance(k, tuple) and k and k[0] == chat_id]
+            for key in keys:
+                del self._items[key]
+        return {"conversations": len(keys)}
+
     def __len__(self) -> int:
         with self._lock:
             self._expire(self._clock())

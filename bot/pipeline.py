@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer import Answer, AnswerKind, Block, Span
+from bot.answer import Answer, AnswerKind, Block, Offer, Span
 from bot.conversation import Conversation, Turn
 from bot.followup import Resolution, ask_type_bonus, looks_dependent
 from bot.replies import DISCLAIMER, FORGOT_CONVERSATION, acknowledgement_text
@@ -111,6 +111,24 @@ class Pipeline:
         if kind is TriageKind.DOSE:
             return self._reply(question, AnswerKind.NO_ANSWER, _dose_blocks(), notes=(verdict.reason,))
         return self._reply(question, AnswerKind.NO_ANSWER, _not_english_blocks(), notes=(verdict.reason,))
+
+    def offers(self, query: str, limit: int = 5) -> tuple[Offer, ...]:
+        """Inline mode ("@limber_bot sciatica stretch"): the best passages, each a message of
+        its own with its source and the disclaimer. Triage applies: a red flag or a crisis
+        offers the care instruction, never passages."""
+        answer = self.answer(query)
+        if answer.kind is AnswerKind.ANSWER:
+            return tuple(
+                Offer(
+                    title=scored.passage.source,
+                    description=_clip(scored.passage.sentences[0] if scored.passage.sentences
+                                      else scored.passage.text),
+                    blocks=(*self.quote_blocks(scored), disclaimer_block()),
+                )
+                for scored in answer.passages[:limit]
+            )
+        title = _OFFER_TITLES.get(answer.kind, "Limber")
+        return (Offer(title=title, description=_clip(answer.blocks[0].text), blocks=answer.blocks),)
 
     def forgot(self) -> Answer:
         """The reply to /forget, once the caller has cleared the conversation."""
@@ -389,6 +407,19 @@ def _excerpt(sentences: tuple[str, ...], marked: set[int]) -> tuple[int, int]:
         start -= 1
         length += len(sentences[start]) + 1
     return start, end
+
+
+_OFFER_TITLES = {
+    AnswerKind.RED_FLAG: "⚠️ Please seek medical care",
+    AnswerKind.CRISIS: "You don't have to face this alone",
+    AnswerKind.NO_ANSWER: "No information on that",
+}
+
+
+def _clip(text: str, limit: int = 100) -> str:
+    """A one-line preview of at most ``limit`` characters, cut at a word."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: text.rfind(" ", 0, limit - 1)].rstrip(",;:") + "…"
 
 
 def _source_block(scored: ScoredPassage) -> Block:

@@ -51,6 +51,8 @@ def privacy_blocks(retention_days: int, *, keep_unanswered: bool = True) -> list
         kept.append("• questions I could not answer, answered only with advice to seek care, "
                     "or that got a 👎: the question, the passage shown and the time")
     kept.append("• how many questions I answer each day, with nothing about who asked")
+    kept.append("• our last few messages, in memory only (never on disk), so that follow-up "
+                "questions make sense: forgotten after 30 minutes of silence, on /start or /forget")
     return [
         Block.plain("Privacy", bold=True),
         Block.plain("So that the documents can be improved, I keep:\n" + "\n".join(kept)),

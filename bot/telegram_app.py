@@ -56,6 +56,8 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -72,16 +74,18 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     ExtBot,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
 from bot.answer import Answer, AnswerKind, Block, Span
 from bot.config import ConfigError, Settings
+from bot.conversation import Conversation, ConversationStore
 from bot.feedback import FeedbackStore, Vote
 from bot.pipeline import TOPICS, Pipeline, disclaimer_block, examples_block
 from bot.privacy import forget_blocks, forget_chat, privacy_blocks
-from bot.render import block_html, split_html, telegram_parts
+from bot.render import TELEGRAM_LIMIT, block_html, split_html, telegram_parts
 from bot.replies import DISCLAIMER
 from bot.unanswered import UnansweredLog
 
@@ -111,10 +115,11 @@ COMMANDS = (
     ("privacy", "What I keep about you, and for how long"),
     ("forget", "Delete everything I keep about this chat"),
 )
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 MEDQUAD_ATTRIBUTION = "MedQuAD, Ben Abacha & Demner-Fushman 2019, CC BY 4.0"
 MEDQUAD_URL = "https://github.com/abachaa/MedQuAD"
 
+_INLINE_CACHE_SECONDS = 300
 _CONCURRENT_UPDATES = 256  # updates in progress at once (most wait for pacing, not CPU)
 _WORKERS = 4
 _OUT_OF_DATE = "This button is out of date. Please ask your question again."
@@ -302,6 +307,8 @@ class _Limber:
     questions: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     unanswered: UnansweredLog | None = None
+    # The last turns of each chat (of each user in a group), in memory only.
+    conversations: ConversationStore = field(default_factory=ConversationStore)
 
     def __post_init__(self) -> None:
         if self.unanswered is None:
@@ -309,7 +316,7 @@ class _Limber:
 
     def chat_data(self) -> list[Any]:
         """Every store holding something about chats: what /forget deletes from."""
-        return [self.feedback]
+        return [self.feedback, self.conversations]
 
     async def keep(self, what: str, function: Callable[..., Any], *args: Any) -> None:
         """Record feedback or the unanswered log off the loop; a failure never costs a reply."""
@@ -318,10 +325,24 @@ class _Limber:
         except Exception:
             logger.exception("could not record %s", what)
 
-    async def answer(self, question: str) -> Answer:
+    async def answer(self, question: str, conversation: Conversation | None = None) -> Answer:
         """``pipeline.answer`` on a worker thread, so one slow question stalls no other."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, self.pipeline.answer, question)
+        return await loop.run_in_executor(self.executor, self.pipeline.answer, question, conversation)
+
+    def conversation(self, message: Message) -> Conversation:
+        """The conversation a message belongs to: its chat's, or its sender's in a group."""
+        private = message.chat.type == ChatType.PRIVATE
+        user = message.from_user.id if message.from_user and not private else 0
+        return self.conversations.get((message.chat_id, user))
+
+    def replied_answer(self, message: Message, bot_id: int) -> Conversation | None:
+        """Replying to one of Limber's answers makes that answer the context."""
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
+            return None
+        question = self.questions.get((message.chat_id, replied.message_id))
+        return None if question is None else Conversation.about(self.pipeline.answer(question))
 
     async def in_thread(self, function: Callable[..., T], *args: Any) -> T:
         """Run blocking work (SQLite, index reloads) on the same worker threads."""
@@ -572,10 +593,12 @@ async def _typing(bot: ExtBot[None], chat_id: int, thread_id: int | None) -> Non
         await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
 
 
-async def _answer_with_typing(context: LimberContext, message: Message, question: str) -> Answer:
+async def _answer_with_typing(
+    context: LimberContext, message: Message, question: str, conversation: Conversation | None = None
+) -> Answer:
     """The answer; "typing…" is shown only if it takes longer than ``typing_delay``."""
     limber = context.limber
-    pending = asyncio.ensure_future(limber.answer(question))
+    pending = asyncio.ensure_future(limber.answer(question, conversation))
     delay = limber.settings.typing_delay
     thread_id = message.message_thread_id if message.is_topic_message else None
     while True:
@@ -608,8 +631,9 @@ async def _admit(update: Update, context: LimberContext) -> bool:
 
 
 async def start(update: Update, context: LimberContext) -> None:
-    """Send the welcome when /start is issued: topics, example questions, the disclaimer."""
+    """Send the welcome when /start is issued, and start the conversation afresh."""
     if await _admit(update, context):
+        context.limber.conversation(update.effective_message).clear()
         await _send_parts(context, update.effective_message, _html_parts(_welcome_blocks()))
 
 
@@ -670,7 +694,10 @@ async def question(update: Update, context: LimberContext) -> None:
         return
     started = time.perf_counter()
     text = _question_text(message, context.bot.username)
-    answer = await _answer_with_typing(context, message, text)
+    conversation = limber.conversation(message)
+    replied = await limber.in_thread(limber.replied_answer, message, context.bot.id)
+    answer = await _answer_with_typing(context, message, text, replied or conversation)
+    conversation.record(answer)
     keyboard = _keyboard(answer, 0 if answer.passages else None)
     sent = await _send_parts(context, message, telegram_parts(answer), keyboard)
     if keyboard is not None:
@@ -683,6 +710,33 @@ async def question(update: Update, context: LimberContext) -> None:
     else:
         logger.info("update %s%s: %s in %.0f ms", update.update_id, edited, answer.kind,
                     (time.perf_counter() - started) * 1000)
+
+
+async def inline_query(update: Update, context: LimberContext) -> None:
+    """Offer the best passages for "@bot words" typed in any chat; each sends its source and
+    the disclaimer. A red flag or a crisis offers the care instruction instead."""
+    query = update.inline_query
+    if query is None or not await _admit(update, context):
+        return
+    text = query.query.strip()
+    limber = context.limber
+    offers = await limber.in_thread(limber.pipeline.offers, text) if text else ()
+    results = [
+        InlineQueryResultArticle(
+            id=f"{number}",
+            title=offer.title,
+            description=offer.description,
+            input_message_content=InputTextMessageContent(
+                "\n\n".join(block_html(b) for b in offer.blocks)[:TELEGRAM_LIMIT],
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ),
+        )
+        for number, offer in enumerate(offers)
+    ]
+    # Answers depend on the words only, so Telegram may cache them for everyone.
+    await limber.deliver(lambda: query.answer(results, cache_time=_INLINE_CACHE_SECONDS),
+                         "answerInlineQuery")
 
 
 async def more_button(update: Update, context: LimberContext) -> None:
@@ -889,6 +943,7 @@ def _add_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(more_button, pattern=f"^{version}:more:"))
     application.add_handler(CallbackQueryHandler(vote_button, pattern=f"^{version}:vote:"))
     application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handler(InlineQueryHandler(inline_query))
     application.add_error_handler(error_handler)
 
 

@@ -14,7 +14,7 @@ What it does like Telegram: ``getUpdates`` long-polls and confirms updates by
 stray ``&`` or ``<``), texts over 4096 characters, empty texts and callback data
 over 64 bytes with a 400; messages get per-chat ids, replies carry
 ``reply_to_message``; a callback query carries the message its button is under.
-What it does not do: files, payments, inline mode, webhooks.
+What it does not do: files, payments, webhooks.
 
 Faults are injected per method and consumed in order (``fail``): 429 with
 ``retry_after``, 5xx, a hang past the client's timeout (delivered or not), a
@@ -300,6 +300,8 @@ class FakeBotApi:
             self._faults: dict[str, deque[Fault]] = {}
             self._callback_ids = itertools.count(1)
             self._open_callbacks: set[str] = set()
+            self._open_inline: set[str] = set()
+            self._inline_answers: dict[str, list[dict[str, Any]]] = {}
             self._lock.notify_all()
 
     # -- faults ------------------------------------------------------------------------------
@@ -395,6 +397,20 @@ class FakeBotApi:
                 "message": current, "data": data,
             })
         return query_id
+
+    def inline_query(self, text: str, *, user_id: int = 1001) -> str:
+        """A user types ``@bot text`` in any chat; returns the inline query id."""
+        with self._lock:
+            query_id = f"iq{next(self._callback_ids)}"
+            self._open_inline.add(query_id)
+            self._enqueue("inline_query", {"id": query_id, "from": _user(user_id), "query": text,
+                                           "offset": "", "chat_type": "private"})
+        return query_id
+
+    def inline_answers(self, query_id: str) -> list[dict[str, Any]] | None:
+        """The results the bot offered for ``query_id``, or None before it answered."""
+        with self._lock:
+            return self._inline_answers.get(query_id)
 
     def enqueue(self, kind: str, payload: dict[str, Any]) -> int:
         """Queue any update, e.g. ``enqueue("my_chat_member", {...})``; returns its update_id."""
@@ -531,7 +547,7 @@ class FakeBotApi:
     def _api_getMe(self, params: dict[str, Any]) -> Any:
         return {"id": BOT_ID, "is_bot": True, "first_name": "Limber", "username": self.username,
                 "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+                "supports_inline_queries": True}
 
     def _api_getUpdates(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
@@ -578,6 +594,30 @@ class FakeBotApi:
     def _api_sendChatAction(self, params: dict[str, Any]) -> Any:
         if "chat_id" not in params or "action" not in params:
             raise _ApiError(400, "Bad Request: chat_id and action are required")
+        return True
+
+    def _api_answerInlineQuery(self, params: dict[str, Any]) -> Any:
+        query_id = str(params.get("inline_query_id", ""))
+        results = params.get("results")
+        if isinstance(results, str):
+            results = json.loads(results)
+        with self._lock:
+            if query_id not in self._open_inline:
+                raise _ApiError(400, "Bad Request: query is too old and response timeout "
+                                     "expired or query ID is invalid")
+            if not isinstance(results, list) or len(results) > 50:
+                raise _ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+            for result in results:
+                content = result.get("input_message_content") or {}
+                text = content.get("message_text", "")
+                if content.get("parse_mode") == "HTML" and (problem := html_problem(text)):
+                    raise _ApiError(400, f"Bad Request: can't parse entities: {problem}")
+                if not text or _utf16_len(_plain_text(text)) > 4096:
+                    raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+                if not result.get("id") or not result.get("title"):
+                    raise _ApiError(400, "Bad Request: RESULT_ID_INVALID")
+            self._open_inline.discard(query_id)
+            self._inline_answers[query_id] = results
         return True
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:

@@ -65,11 +65,11 @@ class Tweaked:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._pipeline, name)
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, conversation: Any = None) -> Answer:
         if self.fail_on and self.fail_on in question:
             raise RuntimeError("a bug in the pipeline")
         time.sleep(self.delay)
-        answer = self._pipeline.answer(question)
+        answer = self._pipeline.answer(question, conversation)
         if self.long and answer.kind is AnswerKind.ANSWER:
             extra = tuple(
                 Block((Span(f"Paragraph {i}: ", bold=True), Span("x < y & z; " * 60)), quote=True)
@@ -821,3 +821,72 @@ async def test_rebuilt_index_is_picked_up_and_a_broken_one_keeps_the_old(start_b
     assert await bot.fake.until(lambda: "index reload failed" in caplog.text, timeout=10)
     [reply] = await bot.ask(QUESTION)
     assert "Source:" in _text(reply)
+
+
+# -- conversations and inline mode -------------------------------------------------------------
+
+FROG = "how do I do the frog stretch for my hips?"
+
+
+def _quoted_passage(reply: dict) -> str:
+    return _text(reply).split("Source:")[0]
+
+
+async def test_a_follow_up_in_a_chat_is_answered_from_the_passage_just_shown(start_bot) -> None:
+    bot = await start_bot()
+    [first] = await bot.ask(FROG, user_id=7001)
+    [follow] = await bot.ask("how long do I hold it?", user_id=7001)
+    assert "breaths" in _quoted_passage(follow).lower()
+    assert _quoted_passage(follow) == _quoted_passage(first)
+    # Another chat asking the same follow-up has no such context.
+    [other] = await bot.ask("how long do I hold it?", user_id=7002)
+    assert _quoted_passage(other) != _quoted_passage(first)
+
+
+async def test_a_new_topic_in_a_chat_is_not_dragged_back_to_the_old_one(start_bot) -> None:
+    bot = await start_bot()
+    await bot.ask(FROG, user_id=7011)
+    [switch] = await bot.ask("What is a spinal epidural abscess and what causes it?", user_id=7011)
+    assert "abscess" in _quoted_passage(switch).lower()
+
+
+async def test_start_and_forget_clear_the_conversation(start_bot) -> None:
+    bot = await start_bot()
+    await bot.ask(FROG, user_id=7021)
+    limber = bot.app.bot_data["limber"]
+    assert len(limber.conversations) >= 1
+    [done] = await bot.ask("/forget", user_id=7021)
+    assert "1 conversation" in _text(done)
+    await bot.ask(FROG, user_id=7021)
+    await bot.ask("/start", user_id=7021)
+    assert limber.conversations.get((7021, 0)).context() is None
+
+
+async def test_replying_to_an_earlier_answer_uses_that_answer_as_context(start_bot) -> None:
+    bot = await start_bot()
+    [frog] = await bot.ask(FROG, user_id=7031)
+    await bot.ask("What is a spinal epidural abscess and what causes it?", user_id=7031)
+    frog_message = bot.fake.sent_messages(7031)[0]
+    [reply] = await bot.ask("how long do I hold it?", user_id=7031, reply_to=frog_message)
+    assert _quoted_passage(reply) == _quoted_passage(frog)
+
+
+async def test_inline_query_offers_passages_with_source_and_disclaimer(start_bot) -> None:
+    bot = await start_bot()
+    query_id = bot.fake.inline_query("sciatica stretch")
+    assert await bot.fake.until(lambda: bot.fake.inline_answers(query_id) is not None)
+    results = bot.fake.inline_answers(query_id)
+    assert 1 <= len(results) <= 5
+    for result in results:
+        text = unescape_html(result["input_message_content"]["message_text"])
+        assert "Source: " in text and text.endswith(DISCLAIMER)
+        assert result["input_message_content"]["parse_mode"] == "HTML"
+
+
+async def test_inline_query_for_a_red_flag_offers_the_care_instruction_not_passages(start_bot) -> None:
+    bot = await start_bot()
+    query_id = bot.fake.inline_query("cant pee and my back is agony")
+    assert await bot.fake.until(lambda: bot.fake.inline_answers(query_id) is not None)
+    [result] = bot.fake.inline_answers(query_id)
+    text = unescape_html(result["input_message_content"]["message_text"])
+    assert "999" in text and "Source:" not in text and text.endswith(DISCLAIMER)
