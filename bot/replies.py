@@ -4,10 +4,10 @@ from __future__ import annotations
 
 __all__ = ["DISCLAIMER", "FORGOT_CONVERSATION", "acknowledgement_text"]
 
+# One sentence, short enough not to crowd the answer (at most 140 characters), on every reply.
 DISCLAIMER = (
-    "⚕️ Limber shares general information from its documents. It is not medical advice, "
-    "a diagnosis or a treatment plan. If you are worried about your symptoms, see a "
-    "doctor or physiotherapist; in an emergency, call your local emergency number."
+    "⚕️ General information from my documents, not medical advice: "
+    "in an emergency, call your local emergency number."
 )
 
 FORGOT_CONVERSATION = "Done: I've forgotten our conversation, so your next message starts afresh."

@@ -39,6 +39,7 @@ __all__ = [
 ACCEPTED_SUFFIXES = (".txt", ".md", ".jsonl", *READERS)  # READERS: .html, .htm, .pdf, .docx
 # Files that document a corpus rather than belong to it (formats, licences, attribution).
 _NOT_INDEXED = {"readme.md", "attribution.md", "license.md", "license.txt", "notice.md"}
+METADATA_SUFFIX = ".meta.json"  # "<document>.meta.json" beside a document: its title and link
 _MIN_CHARS = 40  # shorter fragments carry no answer (a lone "×", a stray heading)
 
 
@@ -347,6 +348,11 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
             continue
         if path.name.lower() in _NOT_INDEXED:
             continue
+        if path.name.lower().endswith(METADATA_SUFFIX):
+            if not path.with_name(path.name[: -len(METADATA_SUFFIX)]).is_file():
+                raise CorpusError(f"{relative} describes no document: {path.name[: -len(METADATA_SUFFIX)]} "
+                                  "is missing (rename or remove it; see corpus/README.md)")
+            continue
         if path.suffix.lower() not in ACCEPTED_SUFFIXES:
             raise CorpusError(
                 f"unknown format: {relative} (accepted: {', '.join(ACCEPTED_SUFFIXES)}; "
@@ -367,6 +373,8 @@ def corpus_hash(files: list[Path], corpus_dir: Path) -> str:
     for path in files:
         digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
+        if (metadata := _metadata_path(path)).is_file():  # a new title changes what users read
+            digest.update(metadata.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -380,6 +388,34 @@ def _decode(path: Path, corpus_dir: Path) -> str:
         ) from None
 
 
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """A document's title and link, from ``<document>.meta.json`` beside it."""
+
+    title: str | None = None
+    url: str | None = None
+
+
+def _metadata_path(path: Path) -> Path:
+    return path.with_name(path.name + METADATA_SUFFIX)
+
+
+def read_metadata(path: Path) -> DocumentMetadata:
+    """The metadata of document ``path``; empty when it has no metadata file."""
+    meta = _metadata_path(path)
+    if not meta.is_file():
+        return DocumentMetadata()
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CorpusError(f"{meta.name}: not a metadata file ({error}); it holds "
+                          '{"title": "...", "url": "..."}, see corpus/README.md') from None
+    title, url = data.get("title"), data.get("url")
+    return DocumentMetadata(str(title).strip() or None if title else None, str(url) if url else None)
+
+
 def _text_paragraphs(path: Path, text: str, stem: str) -> Iterator[_RawParagraph]:
     # .txt: one paragraph per line. .md: blank-line separated blocks; headings become titles.
     if path.suffix.lower() == ".txt":
@@ -388,17 +424,21 @@ def _text_paragraphs(path: Path, text: str, stem: str) -> Iterator[_RawParagraph
         blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
     title: str | None = None
     number = 0
+    document = read_metadata(path)
     for block in blocks:
         heading = re.match(r"^#{1,6}\s+(.+)$", block.strip())
         if path.suffix.lower() == ".md" and heading and "\n" not in block.strip():
             title = normalise(heading.group(1))
             continue
         number += 1
+        # A reader sees the document's title when it has one; the paragraph locates it.
+        name = document.title or path.name
         yield _RawParagraph(
             id=f"{stem}:{number}",
             text=block,
-            source=f"{path.name}, paragraph {number}",
+            source=f"{name}, paragraph {number}",
             title=title,
+            url=document.url,
         )
 
 

@@ -12,6 +12,7 @@ from index.ingest import junk_reason, normalise, read_corpus, split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "000_eb9de0a5e431290b"
+CORPUS = ROOT / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +50,11 @@ def test_back_to_text_tails_are_cut_but_the_paragraph_kept(seed) -> None:
     assert all("BACK TO TEXT" not in p.text for p in seed.passages)
 
 
-def test_passages_keep_file_and_paragraph_number(seed) -> None:
+def test_passages_keep_file_and_paragraph_number_under_the_documents_title(seed) -> None:
     first = seed.passages[0]
     assert first.id == f"{SEED}:1"
-    assert first.source == f"{SEED}.txt, paragraph 1"
+    title = json.loads((CORPUS / f"{SEED}.txt.meta.json").read_text(encoding="utf-8"))["title"]
+    assert first.source == f"{title}, paragraph 1"  # a title a reader can read, not a file name
     # Paragraph 3 is the file's 4th line: blank lines do not count.
     third = next(p for p in seed.passages if p.id == f"{SEED}:3")
     assert third.text.startswith("Back pain can suck the joy")
@@ -160,3 +162,23 @@ def test_unreadable_corpora_get_one_clear_error(tmp_path: Path, setup, message: 
 def test_missing_corpus_directory_says_how_to_fix_it(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match=r"corpus directory not found.*--corpus"):
         read_corpus(tmp_path / "nowhere")
+
+
+def test_a_metadata_file_gives_a_document_its_title_and_link(tmp_path: Path) -> None:
+    text = "Lie on your back and pull one knee to your chest; hold it for thirty seconds."
+    (tmp_path / "leaflet.txt").write_text(text + "\n", encoding="utf-8")
+    (tmp_path / "leaflet.txt.meta.json").write_text(
+        json.dumps({"title": "Knee hugs", "url": "https://example.org/knee"}), encoding="utf-8")
+    [passage] = read_corpus(tmp_path).passages
+    assert passage.source == "Knee hugs, paragraph 1" and passage.url == "https://example.org/knee"
+
+
+def test_a_metadata_file_without_its_document_or_broken_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "leaflet.txt").write_text("Lie on your back and hug both knees gently for a while.\n")
+    (tmp_path / "gone.txt.meta.json").write_text('{"title": "Gone"}')
+    with pytest.raises(CorpusError, match="describes no document"):
+        read_corpus(tmp_path)
+    (tmp_path / "gone.txt.meta.json").unlink()
+    (tmp_path / "leaflet.txt.meta.json").write_text("{not json")
+    with pytest.raises(CorpusError, match="not a metadata file"):
+        read_corpus(tmp_path)

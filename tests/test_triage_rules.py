@@ -420,9 +420,7 @@ def test_public_api_is_exported() -> None:
     }
 
 
-def test_disclaimer_text_is_unchanged() -> None:
-    assert DISCLAIMER == (
-        "⚕️ Limber shares general information from its documents. It is not medical advice, "
-        "a diagnosis or a treatment plan. If you are worried about your symptoms, see a "
-        "doctor or physiotherapist; in an emergency, call your local emergency number."
-    )
+def test_disclaimer_is_one_short_sentence_naming_advice_and_the_emergency_number() -> None:
+    assert len(DISCLAIMER) <= 140
+    assert DISCLAIMER.count(".") == 1 and DISCLAIMER.endswith(".")
+    assert "not medical advice" in DISCLAIMER and "emergency number" in DISCLAIMER
