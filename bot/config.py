@@ -43,7 +43,7 @@ class Settings:
     telegram_token: str = ""  # TELEGRAM_BOT_TOKEN, or a file named by TELEGRAM_BOT_TOKEN_FILE
     telegram_api_base_url: str = ""  # TELEGRAM_API_BASE_URL, e.g. http://127.0.0.1:8081/bot
     webhook_url: str = ""  # TELEGRAM_WEBHOOK_URL: webhook mode when set
-    webhook_listen: str = "0.0.0.0"  # TELEGRAM_WEBHOOK_LISTEN
+    webhook_listen: str = "127.0.0.1"  # TELEGRAM_WEBHOOK_LISTEN: a reverse proxy in front
     webhook_port: int = 8443  # TELEGRAM_WEBHOOK_PORT
     webhook_secret: str = ""  # TELEGRAM_WEBHOOK_SECRET: updates without it are refused
     user_rate_limit: int = 20  # LIMBER_USER_RATE_LIMIT: questions per user per minute
@@ -52,6 +52,8 @@ class Settings:
     send_retries: int = 3  # LIMBER_SEND_RETRIES: attempts after a failed send
     typing_delay: float = 0.3  # LIMBER_TYPING_DELAY: seconds before "typing…" is shown
     reload_interval: float = 2.0  # LIMBER_RELOAD_INTERVAL: seconds between index checks
+    inbox_db: Path | None = None  # LIMBER_INBOX_DB: the update journal (default: beside feedback_db)
+    chat_queue_limit: int = 10  # LIMBER_CHAT_QUEUE_LIMIT: updates one chat may have waiting
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -72,6 +74,15 @@ class Settings:
         for name, raw in values.items():
             converted[name] = _convert(name, types[name], raw)
         return replace(self, **converted)
+
+    @property
+    def inbox_path(self) -> Path:
+        """The update inbox: LIMBER_INBOX_DB, or inbox.sqlite3 beside the feedback store."""
+        if self.inbox_db is not None:
+            return Path(self.inbox_db)
+        if str(self.feedback_db) == ":memory:":
+            return Path(":memory:")
+        return Path(self.feedback_db).with_name("inbox.sqlite3")
 
     def require_token(self) -> str:
         """The bot token, checked for shape; a clear ConfigError when it is wrong."""
@@ -105,6 +116,8 @@ _ENVIRONMENT = {
     "send_retries": "LIMBER_SEND_RETRIES",
     "typing_delay": "LIMBER_TYPING_DELAY",
     "reload_interval": "LIMBER_RELOAD_INTERVAL",
+    "inbox_db": "LIMBER_INBOX_DB",
+    "chat_queue_limit": "LIMBER_CHAT_QUEUE_LIMIT",
 }
 
 
@@ -122,7 +135,7 @@ def _convert(name: str, kind: object, raw: object) -> object:
     if not isinstance(raw, str):
         return raw
     try:
-        if kind in ("Path", Path):
+        if kind in ("Path", Path, "Path | None"):
             return Path(raw)
         if kind in ("int", int):
             return int(raw)

@@ -762,39 +762,109 @@ async def test_questions_are_logged_only_when_the_operator_opts_in(start_bot, ca
     assert await bot.fake.until(lambda: "zebra" in caplog.text, timeout=2)
 
 
+def _webhook_settings(fake: FakeBotApi, tmp_path: Path, port: int) -> Settings:
+    return Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
+                    feedback_db=tmp_path / "f.sqlite3", reload_interval=0,
+                    webhook_url=f"http://127.0.0.1:{port}/limber-hook",
+                    webhook_port=port, webhook_secret="sekrit-1")
+
+
 async def test_webhook_refuses_updates_without_the_secret_token(fake, pipeline,
                                                                 tmp_path) -> None:
     fake.reset()
     port = _free_port()
-    settings = Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
-                        feedback_db=tmp_path / "f.sqlite3", reload_interval=0,
-                        webhook_url=f"http://127.0.0.1:{port}/limber-hook",
-                        webhook_listen="127.0.0.1", webhook_port=port, webhook_secret="sekrit-1")
+    settings = _webhook_settings(fake, tmp_path, port)
     app = build_application(settings, pipeline, request_timeout=1.0)
     message = fake.message(QUESTION)
     update = json.dumps({"update_id": 1, "message": message})
-    async with app:
-        await app.updater.start_webhook(**webhook_options(settings))
-        await app.start()
-        try:
-            [hook] = fake.requests("setWebhook")
-            assert hook.params["secret_token"] == "sekrit-1"
-            url = f"http://127.0.0.1:{port}/limber-hook"
-            headers = {"Content-Type": "application/json"}
-            async with httpx.AsyncClient() as client:
-                missing = await client.post(url, content=update, headers=headers)
-                wrong = await client.post(url, content=update, headers={
-                    **headers, "X-Telegram-Bot-Api-Secret-Token": "guess"})
-                right = await client.post(url, content=update, headers={
-                    **headers, "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"})
-            assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
-            [reply] = await fake.replies(1)
-            assert "Source:" in _text(reply)
-        finally:
-            await app.updater.stop()
-            await app.stop()
-    await app.post_shutdown(app)
+    async with polling(app, webhook=True):
+        [hook] = fake.requests("setWebhook")
+        assert hook.params["secret_token"] == "sekrit-1"
+        url = f"http://127.0.0.1:{port}/limber-hook"
+        headers = {"Content-Type": "application/json"}
+        async with httpx.AsyncClient() as client:
+            missing = await client.post(url, content=update, headers=headers)
+            wrong = await client.post(url, content=update, headers={
+                **headers, "X-Telegram-Bot-Api-Secret-Token": "guess"})
+            right = await client.post(url, content=update, headers={
+                **headers, "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"})
+            again = await client.post(url, content=update, headers={
+                **headers, "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"})
+        assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
+        assert again.status_code == 200  # Telegram's retry of a delivered update...
+        [reply] = await fake.replies(1)
+        assert "Source:" in _text(reply)
+        await asyncio.sleep(0.3)
+        assert len(fake.sent()) == 1  # ...is not answered a second time
     _check_what_users_saw(fake)
+
+
+async def _raw_request(port: int, head: str, *, wait: float = 5.0) -> bytes:
+    """Send a request line and headers only (no body) and read what the server answers."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head.encode())
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(4096), timeout=wait)
+    finally:
+        writer.close()
+
+
+async def test_webhook_checks_the_secret_and_the_size_before_reading_any_body(
+    fake, pipeline, tmp_path
+) -> None:
+    # Before: the server read a whole body (99 MB, into memory) before looking at the secret.
+    fake.reset()
+    port = _free_port()
+    app = build_application(_webhook_settings(fake, tmp_path, port), pipeline,
+                            request_timeout=1.0)
+    async with polling(app, webhook=True):
+        huge = 99 * 1024 * 1024
+        stranger = await _raw_request(port, (
+            "POST /limber-hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {huge}\r\n\r\n"))
+        assert stranger.startswith(b"HTTP/1.1 403")  # answered with not one body byte sent
+        too_big = await _raw_request(port, (
+            "POST /limber-hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: sekrit-1\r\nContent-Length: {2 * 1024 * 1024}"
+            "\r\n\r\n"))
+        assert too_big.startswith(b"HTTP/1.1 413")
+        not_a_post = await _raw_request(port, "GET /limber-hook HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert not_a_post.startswith(b"HTTP/1.1 405")
+
+
+async def test_webhook_closes_idle_connections_and_caps_how_many_are_open(
+    fake, pipeline, tmp_path
+) -> None:
+    # Before: 1,100 connections that never sent their headers held every descriptor for good.
+    from bot.telegram_delivery import WebhookLimits
+
+    fake.reset()
+    port = _free_port()
+    settings = _webhook_settings(fake, tmp_path, port)
+    app = build_application(settings, pipeline, request_timeout=1.0)
+    limits = WebhookLimits(max_connections=3, header_timeout=0.5)
+    async with polling(app, webhook=True, webhook_limits=limits):
+        idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
+        await asyncio.sleep(0.1)
+        extra_reader, extra_writer = await asyncio.open_connection("127.0.0.1", port)
+        assert await asyncio.wait_for(extra_reader.read(100), timeout=5) == b""  # over the cap
+        extra_writer.close()
+        for reader, _ in idle:  # never sent a header: closed by the header timeout
+            assert await asyncio.wait_for(reader.read(100), timeout=5) == b""
+        for _, writer in idle:
+            writer.close()
+        message = fake.message(QUESTION)
+        async with httpx.AsyncClient() as client:
+            delivered = await client.post(
+                f"http://127.0.0.1:{port}/limber-hook",
+                content=json.dumps({"update_id": 7, "message": message}),
+                headers={"Content-Type": "application/json",
+                         "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"})
+        assert delivered.status_code == 200
+        [reply] = await fake.replies(1)
+        assert "Source:" in _text(reply)
+    assert app.bot_data["limber"].webhook.refused_connections >= 1
 
 
 def _free_port() -> int:

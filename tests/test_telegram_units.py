@@ -289,7 +289,7 @@ def test_every_block_the_renderer_makes_is_valid_telegram_html(pipeline) -> None
 def test_log_lines_are_scrubbed_of_the_token_even_in_tracebacks() -> None:
     import logging
 
-    from bot.telegram_app import _RedactingFormatter
+    from bot.redact import RedactingFormatter as _RedactingFormatter
 
     formatter = _RedactingFormatter("%(message)s", [TEST_TOKEN, ""])
     try:
