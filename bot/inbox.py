@@ -96,10 +96,16 @@ class Inbox:
     def mark_answered(self, update_id: int) -> None:
         """Record that ``update_id`` has been answered (idempotent)."""
         with self._lock, self._write():
-            self._db.execute(
-                "UPDATE updates SET answered_at = ? WHERE update_id = ? AND answered_at IS NULL",
-                (time.time(), update_id),
-            )
+            # No fsync for this one: a killed process loses no committed mark (WAL), only a
+            # power cut can, and that costs a repeated answer, never a lost one.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self._db.execute(
+                    "UPDATE updates SET answered_at = ? WHERE update_id = ? AND answered_at IS NULL",
+                    (time.time(), update_id),
+                )
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
 
     def answered(self, update_id: int) -> bool:
         with self._lock:

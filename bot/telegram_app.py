@@ -1009,6 +1009,7 @@ async def _serve(application: Application, stop: asyncio.Event, *, webhook: bool
             await limber.in_thread(limber.inbox.prune)
             dispatcher.replay()
             if not webhook:
+                logger.info("long polling mode")
                 fetching = asyncio.ensure_future(poll(
                     application, limber.inbox, dispatcher, timeout=timeout,
                     allowed_updates=ALLOWED_UPDATES, poll_interval=poll_interval))
@@ -1060,8 +1061,6 @@ def run(settings: Settings) -> int:
 
     _configure_logging(settings)
     application = build_application(settings, open_pipeline(settings))
-    if not settings.webhook_url:
-        logger.info("long polling mode")
 
     async def main() -> None:
         stop = asyncio.Event()
