@@ -18,9 +18,11 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -891,3 +893,68 @@ async def test_rebuilt_index_is_picked_up_and_a_broken_one_keeps_the_old(start_b
     assert await bot.fake.until(lambda: "index reload failed" in caplog.text, timeout=10)
     [reply] = await bot.ask(QUESTION)
     assert "Source:" in _text(reply)
+
+
+# -- one busy chat, the inbox ------------------------------------------------------------------
+
+
+async def test_a_flooded_group_gets_one_busy_notice_per_user_and_delays_no_other_chat(
+    fake, pipeline, tmp_path
+) -> None:
+    # Before: every mention was queued (each holding one of 256 slots while it waited for the
+    # group's pacing), nobody was told, an unrelated private question waited behind them, and
+    # a stop waited for the whole queue to drain.
+    fake.reset()
+    settings = Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
+                        feedback_db=tmp_path / "f.sqlite3", reload_interval=0,
+                        per_chat_max_rate=0.5, chat_queue_limit=3, user_rate_limit=0)
+    app = build_application(settings, pipeline, request_timeout=1.0)
+    group = -100777
+    users = [7000 + n for n in range(6)]
+    async with polling(app, timeout=1):
+        mentions = [fake.message(f"@{BOT_USERNAME} {QUESTION}", user_id=users[n % len(users)],
+                                 chat_id=group, chat_type="supergroup") for n in range(30)]
+        assert await fake.until(lambda: len(fake.requests("getUpdates")) >= 2)
+        await asyncio.sleep(0.3)  # the flood is fetched and admitted or refused
+        private = fake.message(OTHER_QUESTION, user_id=999)
+        assert await fake.until(lambda: any(m["chat_id"] == 999 for m in fake.sent()), timeout=10)
+        group_replies_so_far = [m for m in fake.sent() if m["chat_id"] == group]
+        assert len(group_replies_so_far) < 3 + len(users), "the private answer waited for the group"
+        dispatcher = app.bot_data["limber"].dispatcher
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 10  # a stop with a paced backlog still ends quickly
+    assert dispatcher.busy_refused == 30 - 3
+    by_message = {m["message_id"]: m["from"]["id"] for m in mentions}
+    notices = Counter(by_message[int(c.params["reply_parameters"]["message_id"])]
+                      for c in fake.requests("sendMessage")
+                      if c.params["chat_id"] == group and "busy" in c.params["text"])
+    assert set(notices.values()) <= {1}  # one notice per user at most, never a second
+    assert private["chat"]["id"] == 999
+    with sqlite3.connect(tmp_path / "inbox.sqlite3") as db:
+        (unanswered,) = db.execute("SELECT COUNT(*) FROM updates WHERE answered_at IS NULL").fetchone()
+    assert unanswered <= 3  # only admitted work can be left for the next start
+
+
+async def test_the_inbox_is_answered_at_start_and_an_answered_update_never_again(
+    fake, pipeline, tmp_path
+) -> None:
+    from bot.inbox import Inbox
+
+    fake.reset()
+    settings = Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
+                        feedback_db=tmp_path / "f.sqlite3", reload_interval=0)
+    fake.message(QUESTION, user_id=61)  # a previous run stored it and died before answering
+    fake.message(OTHER_QUESTION, user_id=62)  # a previous run answered it
+    stored = list(fake._updates)  # what that run fetched (and the next offset confirms)
+    inbox = Inbox(settings.inbox_path)
+    inbox.add(stored)
+    inbox.mark_answered(stored[1]["update_id"])
+    inbox.close()
+    app = build_application(settings, pipeline, request_timeout=1.0)
+    async with polling(app, timeout=1):
+        [reply] = await fake.replies(1)
+        assert reply["chat_id"] == 61
+        fake.message("/help", user_id=63)
+        await fake.replies(2)
+        await asyncio.sleep(0.2)
+    assert [m["chat_id"] for m in fake.sent()] == [61, 63]  # ...and it is not answered twice
