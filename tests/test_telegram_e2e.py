@@ -36,7 +36,7 @@ from bot.answer import Answer, AnswerKind, Block, Span
 from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.safety import DISCLAIMER
-from bot.telegram_app import build_application, polling, webhook_options
+from bot.telegram_app import build_application, polling
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
