@@ -100,10 +100,30 @@ class Retriever:
         if build_id == self._index.manifest.build_id:
             return False
         fresh = load_index(directory, threads=self.threads)
+        self._probe(fresh)
         with self._lock:
             self._index = fresh
             self._cache.clear()  # the documents changed: cached rankings are wrong now
         return True
+
+    PROBE_QUESTION = "How do I stretch my lower back?"
+
+    def _probe(self, index: LoadedIndex) -> None:
+        """Answer one question from ``index`` before it may replace the one serving."""
+        from index.errors import BUILD_COMMAND, IndexCorruptError
+
+        try:
+            result = self._search(index, self.PROBE_QUESTION, 3)
+        except Exception as error:
+            raise IndexCorruptError(
+                f"the index at {index.directory} fails a probe search ({type(error).__name__}); "
+                f"still serving the previous index; rebuild with: {BUILD_COMMAND}"
+            ) from error
+        if index.passages and not result.passages:
+            raise IndexCorruptError(
+                f"the index at {index.directory} finds nothing for a probe search; still serving "
+                f"the previous index; rebuild with: {BUILD_COMMAND}"
+            )
 
     # -- search ----------------------------------------------------------------------------
 

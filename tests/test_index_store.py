@@ -213,3 +213,72 @@ def test_build_script_prints_a_summary(tmp_path: Path) -> None:
     assert "passages kept:    2" in done.stdout
     assert "fragment:" in done.stdout
     assert "seconds:" in done.stdout
+
+
+def _rehash(directory: Path, *names: str) -> None:
+    """Recompute the manifest's sizes and hashes, as someone editing an index would."""
+    import hashlib
+
+    manifest = directory / "manifest.json"
+    data = json.loads(manifest.read_text())
+    for name in names:
+        content = (directory / name).read_bytes()
+        data["files"][name] = {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    manifest.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("owner", ["vector_owner.npy", "sentence_owner.npy"])
+@pytest.mark.parametrize("edit", ["out of range", "negative", "out of order"])
+def test_edited_owners_with_recomputed_hashes_are_refused(index_copy: Path, owner: str,
+                                                          edit: str) -> None:
+    # Before: sentence_owner was never checked (and vector_owner only for its maximum): the
+    # index passed every check, was hot-swapped in, and then every question failed.
+    rows = np.load(index_copy / owner)
+    if edit == "out of range":
+        rows[-1] = 10**6
+    elif edit == "negative":
+        rows[0] = -5
+    else:
+        rows[[0, -1]] = rows[[-1, 0]]
+    np.save(index_copy / owner, rows)
+    _rehash(index_copy, owner)
+    with pytest.raises(IndexCorruptError, match="inconsistent"):
+        load_index(index_copy)
+
+
+@pytest.mark.parametrize(
+    "manifest_text",
+    [
+        '{"files": "x", "format_version": 2}',
+        '{"files": {}, "dimension": 1e999}',
+        '{"files": {"../../etc/passwd": {"bytes": 1, "sha256": "0"}}}',
+        "[" * 100_000 + "]" * 100_000,
+    ],
+    ids=["files-not-an-object", "dimension-infinite", "file-outside", "deep-nesting"],
+)
+def test_hostile_manifests_are_one_clear_error(index_copy: Path, manifest_text: str) -> None:
+    # Before: AttributeError, OverflowError and RecursionError tracebacks.
+    (index_copy / "manifest.json").write_text(manifest_text)
+    with pytest.raises(IndexCorruptError, match="rebuild with"):
+        load_index(index_copy)
+
+
+def test_a_reload_that_fails_its_probe_search_keeps_the_old_index(index_copy: Path,
+                                                                  monkeypatch) -> None:
+    retriever = Retriever.open(index_copy)
+    serving = retriever.index
+    data = json.loads((index_copy / "manifest.json").read_text())
+    data["build_id"] = "rebuilt-but-broken"
+    (index_copy / "manifest.json").write_text(json.dumps(data))
+    original = Retriever._search
+
+    def broken(self, index, query, k):
+        if index is not serving:
+            raise ValueError("a damaged index that passed every file check")
+        return original(self, index, query, k)
+
+    monkeypatch.setattr(Retriever, "_search", broken)
+    with pytest.raises(IndexCorruptError, match="probe search"):
+        retriever.reload_if_changed()
+    assert retriever.index is serving
+    assert retriever.search("hip flexor stretch").passages
