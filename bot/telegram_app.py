@@ -97,6 +97,7 @@ from bot.telegram_delivery import (
     poll,
 )
 from index.errors import LimberError
+from index.search import IndexReloadError
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -904,6 +905,10 @@ async def _watch_index(limber: _Limber) -> None:
         try:
             if await limber.in_thread(retriever.reload_if_changed):
                 logger.info("index reloaded: %d passages", retriever.index.manifest.passage_count)
+        except IndexReloadError as error:  # once per new build id; retried after a growing pause
+            level = logging.ERROR if error.attempt == 1 else logging.DEBUG
+            logger.log(level, "index reload failed (%s); still serving the previous index, trying "
+                       "this build again in %.0f s", error, error.pause)
         except Exception:
             logger.exception("index reload failed; still serving the previous index")
 

@@ -17,7 +17,7 @@ from index.errors import (
     IndexMissingError,
     IndexStaleError,
 )
-from index.search import RetrievalParams, Retriever
+from index.search import IndexReloadError, RetrievalParams, Retriever
 from index.store import check_fresh, load_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -278,7 +278,39 @@ def test_a_reload_that_fails_its_probe_search_keeps_the_old_index(index_copy: Pa
         return original(self, index, query, k)
 
     monkeypatch.setattr(Retriever, "_search", broken)
-    with pytest.raises(IndexCorruptError, match="probe search"):
+    with pytest.raises(IndexReloadError, match="probe search"):
         retriever.reload_if_changed()
     assert retriever.index is serving
     assert retriever.search("hip flexor stretch").passages
+
+
+def test_a_broken_rebuild_is_tried_again_only_after_a_pause_and_reported_once(
+    index_copy: Path, monkeypatch
+) -> None:
+    # Before: every reload interval re-hashed the whole index (the 90 MB model too) and logged
+    # a full traceback, forever.
+    import index.search as search
+
+    retriever = Retriever.open(index_copy)
+    data = json.loads((index_copy / "manifest.json").read_text())
+    data["build_id"] = "broken-1"
+    (index_copy / "manifest.json").write_text(json.dumps(data))
+    (index_copy / "passages.jsonl").write_text("damaged")
+    loads = []
+    real_load = search.load_index
+    monkeypatch.setattr(search, "load_index", lambda *a, **k: loads.append(1) or real_load(*a, **k))
+    with pytest.raises(IndexReloadError) as first:
+        retriever.reload_if_changed()
+    assert first.value.attempt == 1 and first.value.build_id == "broken-1"
+    for _ in range(5):
+        assert retriever.reload_if_changed() is False  # within the pause: not even read
+    assert len(loads) == 1
+    monkeypatch.setattr(search.time, "monotonic", lambda: 1e12)  # the pause is over
+    with pytest.raises(IndexReloadError) as again:
+        retriever.reload_if_changed()
+    assert again.value.attempt == 2 and again.value.pause > first.value.pause
+    data["build_id"] = "broken-2"  # a new build is tried at once, and reported as new
+    (index_copy / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(IndexReloadError) as new:
+        retriever.reload_if_changed()
+    assert new.value.attempt == 1
