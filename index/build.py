@@ -264,6 +264,7 @@ def build_index(
             "corpus_hash": ingest.corpus_hash,
             "corpus_files": [p.relative_to(corpus_dir).as_posix() for p in ingest.files],
             "dropped": [d.to_json() for d in ingest.dropped],
+            "skipped_links": ingest.skipped_links,
         },
         before_commit=before_commit,
     )
