@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-__all__ = ["FeedbackRow", "FeedbackStore", "Vote"]
+from index.errors import LimberError
+
+__all__ = ["FeedbackError", "FeedbackRow", "FeedbackStore", "Vote"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -32,6 +34,10 @@ CREATE TABLE IF NOT EXISTS feedback (
     UNIQUE (chat_hash, question, passage_id)
 );
 """
+
+
+class FeedbackError(LimberError):
+    """The feedback store or its salt file cannot be used."""
 
 
 class Vote(StrEnum):
@@ -64,9 +70,13 @@ class FeedbackStore:
             salt = secrets.token_bytes(32) if in_memory else _load_salt(Path(f"{self.path}.salt"))
         self._salt = salt
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        with self._lock:
-            self._db.executescript(_SCHEMA)
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            with self._lock:
+                self._db.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            raise FeedbackError(f"the feedback store {path} cannot be opened ({error}); check "
+                                "LIMBER_FEEDBACK_DB and the disk") from None
 
     def chat_hash(self, chat_id: int) -> str:
         """The salted SHA-256 of a chat id, as stored."""
@@ -129,12 +139,18 @@ def _load_salt(path: Path) -> bytes:
 
 
 def _read_salt(path: Path) -> bytes:
-    text = path.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        text = path.read_text(encoding="ascii", errors="replace").strip()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise FeedbackError(f"the feedback salt file {path} cannot be read ({error.strerror}); "
+                            "check its permissions") from None
     try:
         salt = bytes.fromhex(text)
     except ValueError:
         salt = b""
     if len(salt) < 16:
-        raise ValueError(f"{path} does not hold a feedback salt (hex, 32 bytes); delete it to "
-                         "start a new one (old votes then no longer link to their chats)")
+        raise FeedbackError(f"{path} does not hold a feedback salt (hex, 32 bytes); delete it to "
+                            "start a new one (old votes then no longer link to their chats)")
     return salt

@@ -314,3 +314,73 @@ def test_a_broken_rebuild_is_tried_again_only_after_a_pause_and_reported_once(
     with pytest.raises(IndexReloadError) as new:
         retriever.reload_if_changed()
     assert new.value.attempt == 1
+
+
+def test_a_full_disk_during_a_build_is_one_clear_error_and_keeps_the_old_index(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # Before: shutil.Error (copying the model) and sqlite3.OperationalError (the embedding
+    # cache) escaped as tracebacks.
+    import shutil
+    import sqlite3
+
+    import index.build as build
+    import index.store as store
+    from index.build import BuildError
+
+    corpus = _small_corpus(tmp_path / "corpus")
+    out = tmp_path / "index"
+    build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    before = json.loads((out / "manifest.json").read_text())["build_id"]
+    import uuid
+
+    fresh = uuid.uuid4().hex  # a text the shared embedding cache cannot know yet
+    (corpus / "more.txt").write_text("Gentle walking every day keeps a stiff lower back moving "
+                                     f"and is a good start after a flare-up ({fresh}).\n")
+
+    def full_cache(self, items):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(build.EmbeddingCache, "put_many", full_cache)
+    with pytest.raises(BuildError, match="disk is full"):
+        build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    monkeypatch.undo()
+
+    def full_copy(*args, **kwargs):
+        raise shutil.Error([("model/onnx/model.onnx", "x", "[Errno 28] No space left on device")])
+
+    monkeypatch.setattr(store.shutil, "copytree", full_copy)
+    with pytest.raises(BuildError, match="No space left on device"):
+        build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    assert json.loads((out / "manifest.json").read_text())["build_id"] == before
+    assert not list(tmp_path.glob(".index.building-*"))
+
+
+def test_a_build_removes_what_a_killed_build_left_behind(tmp_path: Path) -> None:
+    # Before: SIGKILL during a build left .index.building-* (64 MB) that no later build removed.
+    corpus = _small_corpus(tmp_path / "corpus")
+    out = tmp_path / "index"
+    leftover = tmp_path / ".index.building-abc123"
+    (leftover / "model").mkdir(parents=True)
+    (leftover / "model" / "weights").write_bytes(b"0" * 1000)
+    old = tmp_path / ".index.old-xyz"
+    old.mkdir()
+    other = tmp_path / ".other.building-keep"  # another index's: not ours to touch
+    other.mkdir()
+    build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    assert not leftover.exists() and not old.exists()
+    assert other.exists()
+
+
+def test_concurrent_builds_on_an_empty_cache_all_succeed(tmp_path: Path) -> None:
+    # Before: 1-3 of 4 failed with FileNotFoundError on the shared .model-export folder.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index.build import prepare_model
+
+    cache = tmp_path / "cache"
+    with ThreadPoolExecutor(4) as pool:
+        models = list(pool.map(lambda _: prepare_model(cache), range(4)))
+    assert models == [cache / "model"] * 4
+    assert (cache / "model" / "onnx" / "model.onnx").is_file()
+    assert not list(cache.glob(".model-export-*"))

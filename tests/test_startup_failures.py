@@ -92,3 +92,10 @@ def test_whatever_escapes_is_printed_with_the_token_blanked_out(tmp_path) -> Non
     assert done.returncode == 1
     assert "RuntimeError: boom with <redacted>" in done.stderr
     assert WRONG_TOKEN.split(":")[1] not in done.stderr
+
+
+def test_a_corrupt_feedback_salt_file_is_one_line(fake, seed_index, tmp_path) -> None:
+    (tmp_path / "feedback.sqlite3.salt").write_text("not hex at all")
+    done = _telegram(seed_index, tmp_path, TELEGRAM_BOT_TOKEN=fake.token,
+                     TELEGRAM_API_BASE_URL=fake.base_url)
+    assert "feedback salt" in _one_redacted_line(done, fake.token)
