@@ -175,7 +175,7 @@ _GOOD = "The hip flexors are muscles at the front of the hip that lift your knee
 def test_a_jsonl_line_python_cannot_parse_is_a_corpus_error(tmp_path: Path, line: str) -> None:
     # Before: ValueError / RecursionError tracebacks.
     (tmp_path / "a.jsonl").write_text(line + "\n")
-    with pytest.raises(CorpusError, match="a.jsonl:1"):
+    with pytest.raises(CorpusError, match=r"a\.jsonl:1"):
         read_corpus(tmp_path)
 
 
