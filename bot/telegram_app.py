@@ -86,7 +86,7 @@ from bot.inbox import Inbox
 from bot.messages import busy_blocks
 from bot.pipeline import TOPICS, Pipeline, disclaimer_block, examples_block
 from bot.redact import RedactingFormatter, add_secret, redact
-from bot.render import block_html, split_html, telegram_parts
+from bot.render import block_html, split_html, telegram_parts, utf16_length, utf16_prefix
 from bot.safety import DISCLAIMER
 from bot.telegram_delivery import (
     Dispatcher,
@@ -457,8 +457,10 @@ def _as_plain_text(markup: str) -> str:
                   lambda m: f"{m[2]} ({html.unescape(m[1])})" if m[1] != m[2] else m[2], markup)
     text = html.unescape(re.sub(r"<[^>]+>", "", text))
     if DISCLAIMER not in text:
-        room = 4096 - len(DISCLAIMER) - 3
-        text = (text if len(text) <= room else text[: room - 1] + "…") + "\n\n" + DISCLAIMER
+        room = 4096 - utf16_length(DISCLAIMER) - 3
+        if utf16_length(text) > room:
+            text = text[: utf16_prefix(text, room - 1)] + "…"
+        text += "\n\n" + DISCLAIMER
     return text
 
 

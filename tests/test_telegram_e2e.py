@@ -958,3 +958,10 @@ async def test_the_inbox_is_answered_at_start_and_an_answered_update_never_again
         await fake.replies(2)
         await asyncio.sleep(0.2)
     assert [m["chat_id"] for m in fake.sent()] == [61, 63]  # ...and it is not answered twice
+
+
+async def test_a_reply_full_of_emoji_is_split_by_telegrams_count(start_bot) -> None:
+    # Before: "/a" plus 2,040 emoji got a 400 "message is too long", then an apology.
+    bot = await start_bot()
+    await bot.ask("/a" + "😀" * 2040, replies=2)
+    assert not [c for c in bot.fake.requests("sendMessage") if c.error]
