@@ -33,7 +33,9 @@ class Settings:
     """Every knob, with its environment variable in the comment."""
 
     index_dir: Path = Path(DEFAULT_INDEX_DIR)  # LIMBER_INDEX_DIR
-    corpus_dir: Path = Path(DEFAULT_CORPUS_DIR)  # LIMBER_CORPUS_DIR (for the staleness check)
+    # LIMBER_CORPUS_DIR: the corpus the index is checked against (unset: the folder the index
+    # was built from, as its manifest says)
+    corpus_dir: Path | None = None
     feedback_db: Path = Path("var/feedback.sqlite3")  # LIMBER_FEEDBACK_DB
     log_level: str = "INFO"  # LIMBER_LOG_LEVEL
     log_questions: bool = False  # LIMBER_LOG_QUESTIONS: log users' text (off for privacy)

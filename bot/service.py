@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from bot.config import Settings
 from bot.pipeline import Pipeline
 from index.search import Retriever
-from index.store import check_fresh, load_index
+from index.store import Freshness, check_fresh, load_index
 
 __all__ = ["open_pipeline", "open_retriever"]
+
+logger = logging.getLogger(__name__)
 
 
 def open_retriever(settings: Settings) -> Retriever:
     """Load the index named by the settings, refusing a missing, damaged or stale one."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     index = load_index(settings.index_dir, threads=settings.encoder_threads)
-    check_fresh(index.manifest)
+    if check_fresh(index.manifest, settings.corpus_dir) is Freshness.NO_CORPUS:
+        where = settings.corpus_dir or index.manifest.data.get("corpus_dir") or "(not recorded)"
+        logger.warning("not checking whether the index is up to date: the corpus folder %s does "
+                       "not exist (set LIMBER_CORPUS_DIR to check against another one)", where)
     return Retriever(index, threads=settings.encoder_threads)
 
 

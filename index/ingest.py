@@ -356,7 +356,7 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
     while stack:
         folder, depth = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name, reverse=True)
         except OSError as error:
             raise CorpusError(f"cannot read the folder {folder} ({error.strerror})") from None
         for entry in entries:
@@ -373,7 +373,6 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
                 if not _inside(target, root) or not target.is_file():
                     skipped.append(relative.as_posix())
                     continue
-                found.append(path)
             elif entry.is_dir(follow_symlinks=False):
                 if depth + 1 > MAX_DEPTH:
                     raise CorpusError(
@@ -381,19 +380,18 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
                         "in the corpus; flatten them"
                     )
                 stack.append((path, depth + 1))
-            elif entry.is_file(follow_symlinks=False):
-                found.append(path)
-    files = []
-    for path in sorted(found):
-        relative = path.relative_to(corpus_dir)
-        if path.name.lower() in _NOT_INDEXED:
-            continue
-        if path.suffix.lower() not in ACCEPTED_SUFFIXES:
-            raise CorpusError(
-                f"unknown format: {relative} (accepted: {', '.join(ACCEPTED_SUFFIXES)}; "
-                "see corpus/README.md)"
-            )
-        files.append(path)
+                continue
+            elif not entry.is_file(follow_symlinks=False):
+                continue  # sockets, devices, fifos
+            if path.name.lower() in _NOT_INDEXED:
+                continue
+            if path.suffix.lower() not in ACCEPTED_SUFFIXES:  # at once: do not walk on through "/"
+                raise CorpusError(
+                    f"unknown format: {relative} (accepted: {', '.join(ACCEPTED_SUFFIXES)}; "
+                    "see corpus/README.md)"
+                )
+            found.append(path)
+    files = sorted(found)
     if not files:
         raise CorpusError(
             f"empty corpus: no .txt, .md or .jsonl documents in {corpus_dir} "

@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from index.passage import Passage
 
 __all__ = [
     "FORMAT_VERSION",
+    "Freshness",
     "LoadedIndex",
     "Manifest",
     "check_fresh",
@@ -317,26 +319,40 @@ def verify_files(manifest: Manifest, directory: Path) -> None:
             )
 
 
-def check_fresh(manifest: Manifest, corpus_dir: Path | None = None) -> None:
+class Freshness(Enum):
+    """What ``check_fresh`` could establish."""
+
+    FRESH = "fresh"  # the corpus is what the index was built from
+    NO_CORPUS = "no corpus"  # there is no corpus folder to compare with (an index copied alone)
+
+
+def check_fresh(manifest: Manifest, corpus_dir: Path | None = None) -> Freshness:
     """Raise IndexStaleError when the corpus has changed since the index was built.
 
-    ``corpus_dir`` defaults to the directory the index was built from; an index
-    copied to a machine without its corpus is not checked.
+    ``corpus_dir`` (LIMBER_CORPUS_DIR) defaults to the folder the index was built
+    from, as its manifest says. Returns NO_CORPUS when that folder does not exist
+    (an index copied to a machine without its corpus): the caller says so. A corpus
+    that cannot be read is one IndexStaleError naming the folder, never a traceback.
     """
     from index.ingest import corpus_files, corpus_hash
 
-    corpus_dir = corpus_dir or Path(str(manifest.data.get("corpus_dir", "")))
+    corpus_dir = corpus_dir or Path(str(manifest.data.get("corpus_dir") or ""))
     if not str(corpus_dir) or not corpus_dir.is_dir():
-        return
+        return Freshness.NO_CORPUS
     try:
         current = corpus_hash(corpus_files(corpus_dir), corpus_dir)
-    except LimberError:
-        current = "(unreadable)"
+    except (LimberError, OSError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise IndexStaleError(
+            f"cannot compare the index with the corpus in {corpus_dir} ({reason[:200]}); set "
+            f"LIMBER_CORPUS_DIR to the corpus folder, or rebuild with: {BUILD_COMMAND}"
+        ) from None
     if current != manifest.corpus_hash:
         raise IndexStaleError(
             f"the corpus in {corpus_dir} has changed since the index was built "
             f"({manifest.built_at}); rebuild with: {BUILD_COMMAND}"
         )
+    return Freshness.FRESH
 
 
 def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> LoadedIndex:

@@ -384,3 +384,40 @@ def test_concurrent_builds_on_an_empty_cache_all_succeed(tmp_path: Path) -> None
     assert models == [cache / "model"] * 4
     assert (cache / "model" / "onnx" / "model.onnx").is_file()
     assert not list(cache.glob(".model-export-*"))
+
+
+def test_the_stale_check_uses_limber_corpus_dir_over_the_manifest_path(tmp_path: Path) -> None:
+    # Before: the path stored in the manifest was used; once it was gone, nothing was checked.
+    from bot.config import Settings
+    from bot.service import open_retriever
+
+    built_from = _small_corpus(tmp_path / "built-from")
+    out = tmp_path / "index"
+    build_index(built_from, out, cache_dir=CACHE, show_progress=False)
+    deployed = tmp_path / "deployed"
+    built_from.rename(deployed)
+    open_retriever(Settings(index_dir=out, corpus_dir=deployed))  # the same documents: fresh
+    (deployed / "doc.txt").write_text("Something else entirely about the lumbar spine.\n")
+    with pytest.raises(IndexStaleError, match="deployed"):
+        open_retriever(Settings(index_dir=out, corpus_dir=deployed))
+
+
+def test_a_missing_corpus_is_said_and_a_root_corpus_path_is_no_traceback(
+    tmp_path: Path, caplog
+) -> None:
+    from bot.config import Settings
+    from bot.service import open_retriever
+
+    corpus = _small_corpus(tmp_path / "c")
+    out = tmp_path / "index"
+    build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    manifest = out / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["corpus_dir"] = str(tmp_path / "gone")
+    manifest.write_text(json.dumps(data))
+    open_retriever(Settings(index_dir=out))
+    assert "not checking whether the index is up to date" in caplog.text  # not silently
+    data["corpus_dir"] = "/"  # before: a PermissionError traceback from walking the disk
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(IndexStaleError, match="LIMBER_CORPUS_DIR"):
+        open_retriever(Settings(index_dir=out))
