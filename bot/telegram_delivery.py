@@ -29,7 +29,7 @@ import logging
 import resource
 import socket
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -392,6 +392,10 @@ class _WebhookHandler(RequestHandler):
         self._size = 0
 
     def prepare(self) -> None:
+        server = self.hook._server
+        connection = self.request.connection
+        if server is not None and connection is not None:
+            server.request_started(getattr(connection, "stream", None))
         if self.request.method != "POST":
             self._refuse(405)
             return
@@ -457,6 +461,13 @@ class _CappedHTTPServer(HTTPServer):
         super().initialize(*args, **kwargs)
         self._limit = limit
         self._log = _OncePerSecond()
+        # Connections that have not yet started a request, oldest first: at the cap, the
+        # oldest of them makes way for the newcomer. A stranger's stalled connections are
+        # always the oldest; Telegram's requests start within milliseconds of connecting.
+        self._waiting: OrderedDict[Any, None] = OrderedDict()
+
+    def request_started(self, stream: Any) -> None:
+        self._waiting.pop(stream, None)
 
     def add_sockets(self, sockets: Any) -> None:
         for sock in sockets:
@@ -464,12 +475,21 @@ class _CappedHTTPServer(HTTPServer):
             self._handlers[sock.fileno()] = _accept_handler(sock, self._handle_connection, self._log)
 
     def handle_stream(self, stream: Any, address: tuple) -> None:
+        for old in [s for s in self._waiting if s.closed()]:
+            del self._waiting[old]
         if len(self._connections) >= self._limit:
+            if not self._waiting:
+                self.owner.refused_connections += 1
+                self._log(logging.WARNING, "webhook: %d connections busy, the cap; refusing more",
+                          self._limit)
+                stream.close()
+                return
+            victim, _ = self._waiting.popitem(last=False)
+            victim.close()
             self.owner.refused_connections += 1
-            self._log(logging.WARNING, "webhook: %d connections open, the cap; refusing more",
-                      self._limit)
-            stream.close()
-            return
+            self._log(logging.WARNING, "webhook: %d connections open, the cap; closing the oldest "
+                      "that has not sent a request", self._limit)
+        self._waiting[stream] = None
         super().handle_stream(stream, address)
 
 
