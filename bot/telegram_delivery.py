@@ -73,7 +73,10 @@ def mark_current_answered() -> None:
     current = _CURRENT.get()
     if current is not None:
         inbox, update_id = current
-        inbox.mark_answered(update_id)
+        try:
+            inbox.mark_answered(update_id)
+        except InboxError as error:  # the reply is out; never turn that into an apology
+            logger.error("%s", error)
 
 
 class _OncePerSecond:

@@ -52,3 +52,17 @@ def test_an_inbox_that_cannot_be_opened_is_one_clear_error(tmp_path: Path) -> No
     garbage.write_bytes(b"this is not a database" * 100)
     with pytest.raises(InboxError, match="cannot be opened"):
         Inbox(garbage)
+
+
+def test_a_write_that_fails_is_one_clear_error(tmp_path: Path) -> None:
+    # A full disk or a read-only file: the poller then does not confirm the batch to Telegram.
+    import sqlite3
+
+    inbox = Inbox(tmp_path / "inbox.sqlite3")
+    inbox._db.close()
+    inbox._db = sqlite3.connect(f"file:{tmp_path / 'inbox.sqlite3'}?mode=ro", uri=True,
+                                check_same_thread=False, isolation_level=None)
+    with pytest.raises(InboxError, match="free disk space"):
+        inbox.add([_update(1)])
+    with pytest.raises(InboxError, match="cannot write"):
+        inbox.mark_answered(1)

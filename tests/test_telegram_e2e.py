@@ -624,7 +624,7 @@ async def test_mixed_faults_every_update_still_gets_exactly_one_reply(start_bot)
     assert chats == [100 + n for n in range(len(questions))]  # exactly one reply each
 
 
-async def test_get_updates_failures_are_survived_by_ptb_polling(start_bot) -> None:
+async def test_get_updates_failures_are_survived_by_the_polling_loop(start_bot) -> None:
     bot = await start_bot()
     await bot.ask("/start")
     bot.fake.fail("getUpdates", Fault.server_error(502))
