@@ -1019,14 +1019,17 @@ async def _serve(application: Application, stop: asyncio.Event, *, webhook: bool
                 logger.info("long polling mode")
                 fetching = asyncio.ensure_future(poll(
                     application, limber.inbox, dispatcher, timeout=timeout,
-                    allowed_updates=ALLOWED_UPDATES, poll_interval=poll_interval))
+                    allowed_updates=ALLOWED_UPDATES, poll_interval=poll_interval, stop=stop))
             if ready is not None:
                 ready()
             await stop.wait()
         finally:
-            if fetching is not None:
-                fetching.cancel()
-                await asyncio.gather(fetching, return_exceptions=True)
+            if fetching is not None:  # stop is set: it returns once no batch is being stored
+                try:
+                    await asyncio.wait_for(asyncio.shield(fetching), timeout=5)
+                except Exception:  # TimeoutError: a stuck inbox write; give up on it
+                    fetching.cancel()
+                    await asyncio.gather(fetching, return_exceptions=True)
             if server is not None:
                 await server.stop()
             await dispatcher.drain()

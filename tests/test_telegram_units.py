@@ -325,7 +325,7 @@ def test_the_random_webhook_secret_never_reaches_a_debug_log_line(capsys) -> Non
     _configure_logging(settings)
     try:
         secret = webhook_options(settings)["secret_token"]
-        logging.getLogger("telegram.ext.ExtBot").debug(
+        logging.getLogger("limber.test.ExtBot").debug(  # as PTB's debug line would say it
             "Calling Bot API endpoint `setWebhook` with parameters `{'secret_token': '%s'}`", secret)
         logged = capsys.readouterr().err
     finally:
