@@ -899,6 +899,16 @@ async def _post_shutdown(application: Application) -> None:
     limber.inbox.close()
 
 
+async def _prune_inbox(limber: _Limber, every: float = 3600.0) -> None:
+    """Forget answered updates older than 48 hours: now, then every hour."""
+    while True:
+        try:
+            await limber.in_thread(limber.inbox.prune)
+        except LimberError as error:
+            logger.warning("%s", error)
+        await asyncio.sleep(every)
+
+
 async def _watch_index(limber: _Limber) -> None:
     """Every ``reload_interval`` seconds, swap in a rebuilt index; keep serving on errors."""
     retriever = limber.pipeline.retriever
@@ -1013,7 +1023,7 @@ async def _serve(application: Application, stop: asyncio.Event, *, webhook: bool
                 await _startup_call(limber, "deleteWebhook", lambda: application.bot.delete_webhook(
                     drop_pending_updates=False))
             await application.start()
-            await limber.in_thread(limber.inbox.prune)
+            limber.spawn(_prune_inbox(limber))
             dispatcher.replay()
             if not webhook:
                 logger.info("long polling mode")

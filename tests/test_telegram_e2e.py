@@ -704,7 +704,7 @@ async def test_updates_already_fetched_are_answered_before_shutdown(fake, pipeli
         assert await fake.until(lambda: inbox.next_offset() > max(fetched()))
         assert len(fake.sent()) == 0  # still thinking: now stop
     assert len(fake.sent()) == 4
-    assert fake.pending_updates() == 0  # and PTB confirmed them, so no restart repeats them
+    assert fake.pending_updates() == 0  # and the stop confirmed them, so no restart repeats them
     _check_what_users_saw(fake)
 
 
