@@ -35,9 +35,10 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 
-# Known vulnerabilities in the locked dependencies (exit code 1 when any is found).
+# Known vulnerabilities in the locked dependencies: exit 1 when any is found, 2 when some
+# (or all) packages could not be audited (scripts/audit.py says which).
 audit: setup
-	$(BIN)/pip-audit --requirement requirements.lock --no-deps --disable-pip --progress-spinner off
+	$(BIN)/python scripts/audit.py requirements.lock
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock: setup

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -51,11 +52,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.redact import add_secret, install_excepthook, redact
+
+    install_excepthook()  # whatever escapes is printed with every secret blanked out
+    for variable in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"):
+        add_secret(os.environ.get(variable, "").strip())
     args = _parser().parse_args(argv)
     from bot.config import Settings
 
     try:
         settings = Settings.from_env(index_dir=getattr(args, "index", None))
+        add_secret(settings.telegram_token)  # read from TELEGRAM_BOT_TOKEN_FILE, perhaps
+        add_secret(settings.webhook_secret)
         command = args.command or ("telegram" if settings.telegram_token else "console")
         if command == "ask":
             return _ask(args, settings)
@@ -72,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_console(settings)
     except LimberError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130

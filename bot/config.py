@@ -33,7 +33,9 @@ class Settings:
     """Every knob, with its environment variable in the comment."""
 
     index_dir: Path = Path(DEFAULT_INDEX_DIR)  # LIMBER_INDEX_DIR
-    corpus_dir: Path = Path(DEFAULT_CORPUS_DIR)  # LIMBER_CORPUS_DIR (for the staleness check)
+    # LIMBER_CORPUS_DIR: the corpus the index is checked against (unset: the folder the index
+    # was built from, as its manifest says)
+    corpus_dir: Path | None = None
     feedback_db: Path = Path("var/feedback/feedback.sqlite3")  # LIMBER_FEEDBACK_DB (folder 0700)
     retention_days: int = 30  # LIMBER_RETENTION_DAYS: votes and unanswered questions kept this long
     keep_unanswered: bool = True  # LIMBER_KEEP_UNANSWERED: the unanswered-questions log
@@ -45,7 +47,7 @@ class Settings:
     telegram_token: str = ""  # TELEGRAM_BOT_TOKEN, or a file named by TELEGRAM_BOT_TOKEN_FILE
     telegram_api_base_url: str = ""  # TELEGRAM_API_BASE_URL, e.g. http://127.0.0.1:8081/bot
     webhook_url: str = ""  # TELEGRAM_WEBHOOK_URL: webhook mode when set
-    webhook_listen: str = "0.0.0.0"  # TELEGRAM_WEBHOOK_LISTEN
+    webhook_listen: str = "127.0.0.1"  # TELEGRAM_WEBHOOK_LISTEN: a reverse proxy in front
     webhook_port: int = 8443  # TELEGRAM_WEBHOOK_PORT
     webhook_secret: str = ""  # TELEGRAM_WEBHOOK_SECRET: updates without it are refused
     user_rate_limit: int = 20  # LIMBER_USER_RATE_LIMIT: questions per user per minute
@@ -54,6 +56,8 @@ class Settings:
     send_retries: int = 3  # LIMBER_SEND_RETRIES: attempts after a failed send
     typing_delay: float = 0.3  # LIMBER_TYPING_DELAY: seconds before "typing…" is shown
     reload_interval: float = 2.0  # LIMBER_RELOAD_INTERVAL: seconds between index checks
+    inbox_db: Path | None = None  # LIMBER_INBOX_DB: the update journal (default: beside feedback_db)
+    chat_queue_limit: int = 10  # LIMBER_CHAT_QUEUE_LIMIT: updates one chat may have waiting
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -78,6 +82,15 @@ class Settings:
             raise ConfigError(f"LIMBER_RETENTION_DAYS={settings.retention_days} must be at least 1 "
                               "(days that votes and unanswered questions are kept)")
         return settings
+
+    @property
+    def inbox_path(self) -> Path:
+        """The update inbox: LIMBER_INBOX_DB, or inbox.sqlite3 beside the feedback store."""
+        if self.inbox_db is not None:
+            return Path(self.inbox_db)
+        if str(self.feedback_db) == ":memory:":
+            return Path(":memory:")
+        return Path(self.feedback_db).with_name("inbox.sqlite3")
 
     def require_token(self) -> str:
         """The bot token, checked for shape; a clear ConfigError when it is wrong."""
@@ -113,6 +126,8 @@ _ENVIRONMENT = {
     "send_retries": "LIMBER_SEND_RETRIES",
     "typing_delay": "LIMBER_TYPING_DELAY",
     "reload_interval": "LIMBER_RELOAD_INTERVAL",
+    "inbox_db": "LIMBER_INBOX_DB",
+    "chat_queue_limit": "LIMBER_CHAT_QUEUE_LIMIT",
 }
 
 
@@ -130,7 +145,7 @@ def _convert(name: str, kind: object, raw: object) -> object:
     if not isinstance(raw, str):
         return raw
     try:
-        if kind in ("Path", Path):
+        if kind in ("Path", Path, "Path | None"):
             return Path(raw)
         if kind in ("int", int):
             return int(raw)

@@ -30,7 +30,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FeedbackRow", "FeedbackStore", "Vote"]
+from index.errors import LimberError
+
+__all__ = ["FeedbackError", "FeedbackRow", "FeedbackStore", "Vote"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,10 @@ CREATE TABLE IF NOT EXISTS daily_answers (   -- counts only: nothing about who a
 _CHAT_TABLES = {"feedback": "votes", "unanswered": "unanswered questions"}
 _JOURNALS = ("-journal", "-wal", "-shm")
 
+
+
+class FeedbackError(LimberError):
+    """The feedback store or its salt file cannot be used."""
 
 
 class Vote(StrEnum):
@@ -107,14 +113,18 @@ class FeedbackStore:
             salt = secrets.token_bytes(32) if in_memory else _load_salt(Path(f"{self.path}.salt"))
         self._salt = salt
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        with self._lock:
-            if not in_memory:
-                # Write-ahead log: a write per answer costs no fsync of its own, and the report
-                # can read while the bot writes. The -wal and -shm files get the database's mode.
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            with self._lock:
+                if not in_memory:
+                    # Write-ahead log: a write per answer costs no fsync of its own, and the
+                    # report can read while the bot writes. -wal and -shm get the database's mode.
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                    self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            raise FeedbackError(f"the feedback store {path} cannot be opened ({error}); check "
+                                "LIMBER_FEEDBACK_DB and the disk") from None
 
     def run(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """One statement under the lock (for ``bot.unanswered`` and ``bot.report``)."""
@@ -234,12 +244,18 @@ def _load_salt(path: Path) -> bytes:
 
 
 def _read_salt(path: Path) -> bytes:
-    text = path.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        text = path.read_text(encoding="ascii", errors="replace").strip()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise FeedbackError(f"the feedback salt file {path} cannot be read ({error.strerror}); "
+                            "check its permissions") from None
     try:
         salt = bytes.fromhex(text)
     except ValueError:
         salt = b""
     if len(salt) < 16:
-        raise ValueError(f"{path} does not hold a feedback salt (hex, 32 bytes); delete it to "
-                         "start a new one (old votes then no longer link to their chats)")
+        raise FeedbackError(f"{path} does not hold a feedback salt (hex, 32 bytes); delete it to "
+                            "start a new one (old votes then no longer link to their chats)")
     return salt

@@ -18,6 +18,8 @@ __all__ = [
     "console_text",
     "split_html",
     "telegram_parts",
+    "utf16_length",
+    "utf16_prefix",
 ]
 
 TELEGRAM_LIMIT = 4096  # Telegram's limit on one message's text, counted after entity parsing
@@ -40,20 +42,34 @@ def block_html(block: Block) -> str:
     return f"<blockquote>{body}</blockquote>" if block.quote else body
 
 
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP is 2)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def utf16_prefix(text: str, limit: int) -> int:
+    """The longest prefix of ``text`` (in characters) that is at most ``limit`` UTF-16 units."""
+    cut = min(len(text), limit)
+    while cut > 0 and utf16_length(text[:cut]) > limit:
+        cut -= max(1, (utf16_length(text[:cut]) - limit) // 2)
+    return cut
+
+
 def split_html(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Pack rendered blocks into messages of at most ``limit`` characters.
+    """Pack rendered blocks into messages of at most ``limit`` UTF-16 units (Telegram's count).
 
     Splits only between blocks; a single block longer than the limit is cut at
     sentence or word boundaries by the pipeline before it gets here, but as a last
     resort it is sent as plain escaped text in pieces (tags cannot span messages).
+    Markup counts too, so a part is never over the limit Telegram applies to its text.
     """
     parts: list[str] = []
     current = ""
     for block in blocks:
-        pieces = [block] if len(block) <= limit else _hard_split(block, limit)
+        pieces = [block] if utf16_length(block) <= limit else _hard_split(block, limit)
         for piece in pieces:
             candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= limit:
+            if utf16_length(candidate) <= limit:
                 current = candidate
             else:
                 parts.append(current)
@@ -67,9 +83,10 @@ def _hard_split(block_markup: str, limit: int) -> list[str]:
     # Drop the markup so that no tag is cut in half, then cut at whitespace.
     text = html.escape(html.unescape(re.sub(r"<[^>]+>", "", block_markup)), quote=False)
     pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind(" ", 0, limit)
-        cut = cut if cut > limit // 2 else limit
+    while utf16_length(text) > limit:
+        room = utf16_prefix(text, limit)
+        cut = text.rfind(" ", 0, room)
+        cut = cut if cut > room // 2 else room
         while "&" in text[max(0, cut - 6) : cut] and ";" not in text[text.rfind("&", 0, cut) : cut]:
             cut -= 1  # never cut an entity such as &amp; in half
         pieces.append(text[:cut].rstrip())

@@ -10,11 +10,13 @@ from bot.config import Settings
 from bot.pipeline import Pipeline
 from index.errors import IndexStaleError
 from index.search import Retriever
-from index.store import check_fresh, load_index
+from index.store import Freshness, check_fresh, load_index
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["open_pipeline", "open_retriever"]
+
+logger = logging.getLogger(__name__)
 
 
 def open_retriever(settings: Settings) -> Retriever:
@@ -26,15 +28,20 @@ def open_retriever(settings: Settings) -> Retriever:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     index = load_index(settings.index_dir, threads=settings.encoder_threads)
     try:
-        check_fresh(index.manifest)
+        freshness = check_fresh(index.manifest, settings.corpus_dir)
     except IndexStaleError:
         from bot.check import refusal_covers
 
-        corpus = Path(str(index.manifest.data.get("corpus_dir", settings.corpus_dir)))
+        corpus = settings.corpus_dir or Path(str(index.manifest.data.get("corpus_dir", "")))
         if not refusal_covers(settings.index_dir, corpus):
             raise
         logger.warning("the corpus changed, but the check refused its rebuild: serving the "
                        "previous index (see %s/check-refused.json)", settings.index_dir)
+        freshness = None
+    if freshness is Freshness.NO_CORPUS:
+        where = settings.corpus_dir or index.manifest.data.get("corpus_dir") or "(not recorded)"
+        logger.warning("not checking whether the index is up to date: the corpus folder %s does "
+                       "not exist (set LIMBER_CORPUS_DIR to check against another one)", where)
     return Retriever(index, threads=settings.encoder_threads)
 
 

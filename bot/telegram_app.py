@@ -22,14 +22,17 @@ Delivery (why sending looks the way it does):
   Limber accepts that rare duplicate rather than lose a reply.
 * ``BadRequest`` (a ``NetworkError`` subclass!) is never retried. When Telegram
   cannot parse the HTML, the message is sent once more as plain text.
-* ``getUpdates`` is PTB's business: its polling loop backs off on errors.
+* Receiving (``bot.telegram_delivery``): every update is written to the inbox
+  (SQLite, WAL) and committed before Telegram is told it arrived (the next
+  ``getUpdates`` offset, or the webhook's 200). It is answered from there and
+  marked answered the moment its reply is sent; a start answers what the last run
+  left unanswered, and an update id already answered is never answered again.
+  One chat may have ``chat_queue_limit`` updates waiting; the excess gets one
+  "busy" notice per user.
 
-Shutdown (SIGINT, SIGTERM, SIGABRT, handled by ``run_polling``/``run_webhook``):
-PTB stops fetching, confirms the updates it already fetched with one last
-``getUpdates(offset)``, then ``Application.stop`` processes every update still
-queued or in progress before the process exits. An update is lost only when the
-process dies without that (SIGKILL, a crash): Telegram has then already been told
-it was fetched.
+Shutdown (SIGINT, SIGTERM, SIGABRT): stop fetching (or close the webhook port),
+give the updates in progress up to 8 s, cancel the rest (they stay in the inbox
+for the next start) and exit: well within 10 s.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -83,11 +86,31 @@ from bot.answer import Answer, AnswerKind, Block, Span
 from bot.config import ConfigError, Settings
 from bot.conversation import Conversation, ConversationStore
 from bot.feedback import FeedbackStore, Vote
+from bot.inbox import Inbox
+from bot.messages import busy_blocks
 from bot.pipeline import TOPICS, Pipeline, disclaimer_block, examples_block
 from bot.privacy import forget_blocks, forget_chat, privacy_blocks
-from bot.render import TELEGRAM_LIMIT, block_html, split_html, telegram_parts
+from bot.redact import RedactingFormatter, add_secret, redact
+from bot.render import (
+    TELEGRAM_LIMIT,
+    block_html,
+    split_html,
+    telegram_parts,
+    utf16_length,
+    utf16_prefix,
+)
 from bot.replies import DISCLAIMER
+from bot.telegram_delivery import (
+    Dispatcher,
+    WebhookLimits,
+    WebhookServer,
+    confirm,
+    mark_current_answered,
+    poll,
+)
 from bot.unanswered import UnansweredLog
+from index.errors import LimberError
+from index.search import IndexReloadError
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -120,7 +143,6 @@ MEDQUAD_ATTRIBUTION = "MedQuAD, Ben Abacha & Demner-Fushman 2019, CC BY 4.0"
 MEDQUAD_URL = "https://github.com/abachaa/MedQuAD"
 
 _INLINE_CACHE_SECONDS = 300
-_CONCURRENT_UPDATES = 256  # updates in progress at once (most wait for pacing, not CPU)
 _WORKERS = 4
 _OUT_OF_DATE = "This button is out of date. Please ask your question again."
 _MAX_BACKOFF = 8.0  # seconds: the longest pause between two send attempts
@@ -304,11 +326,14 @@ class _Limber:
     users: UserRateLimiter
     executor: ThreadPoolExecutor
     retry_backoff: float
+    inbox: Inbox
     questions: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     unanswered: UnansweredLog | None = None
     # The last turns of each chat (of each user in a group), in memory only.
     conversations: ConversationStore = field(default_factory=ConversationStore)
+    dispatcher: Dispatcher | None = None  # set while the bot receives updates
+    webhook: WebhookServer | None = None  # set in webhook mode
 
     def __post_init__(self) -> None:
         if self.unanswered is None:
@@ -482,8 +507,10 @@ def _as_plain_text(markup: str) -> str:
                   lambda m: f"{m[2]} ({html.unescape(m[1])})" if m[1] != m[2] else m[2], markup)
     text = html.unescape(re.sub(r"<[^>]+>", "", text))
     if DISCLAIMER not in text:
-        room = 4096 - len(DISCLAIMER) - 3
-        text = (text if len(text) <= room else text[: room - 1] + "…") + "\n\n" + DISCLAIMER
+        room = 4096 - utf16_length(DISCLAIMER) - 3
+        if utf16_length(text) > room:
+            text = text[: utf16_prefix(text, room - 1)] + "…"
+        text += "\n\n" + DISCLAIMER
     return text
 
 
@@ -581,6 +608,7 @@ async def _send_parts(
     for number, part in enumerate(parts, start=1):
         sent = await _send(context, message, part, keyboard if number == len(parts) else None)
     assert sent is not None, "a reply has at least one part"
+    mark_current_answered()  # at once: a kill a moment later must not make the next start repeat it
     return sent
 
 
@@ -893,7 +921,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(limiter)
-        .concurrent_updates(_CONCURRENT_UPDATES)
+        .updater(None)  # updates arrive through bot.telegram_delivery (the inbox), not PTB's Updater
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -918,6 +946,7 @@ def build_application(
         users=UserRateLimiter(settings.user_rate_limit),
         executor=ThreadPoolExecutor(_WORKERS, thread_name_prefix="limber-answer"),
         retry_backoff=retry_backoff,
+        inbox=Inbox(settings.inbox_path),
     )
     _add_handlers(application)
     return application
@@ -976,6 +1005,17 @@ async def _post_shutdown(application: Application) -> None:
     limber: _Limber = application.bot_data["limber"]
     limber.executor.shutdown(wait=True, cancel_futures=True)
     limber.feedback.close()
+    limber.inbox.close()
+
+
+async def _prune_inbox(limber: _Limber, every: float = 3600.0) -> None:
+    """Forget answered updates older than 48 hours: now, then every hour."""
+    while True:
+        try:
+            await limber.in_thread(limber.inbox.prune)
+        except LimberError as error:
+            logger.warning("%s", error)
+        await asyncio.sleep(every)
 
 
 async def _purge_expired(limber: _Limber) -> None:
@@ -1004,61 +1044,188 @@ async def _watch_index(limber: _Limber) -> None:
         try:
             if await limber.in_thread(retriever.reload_if_changed):
                 logger.info("index reloaded: %d passages", retriever.index.manifest.passage_count)
+        except IndexReloadError as error:  # once per new build id; retried after a growing pause
+            level = logging.ERROR if error.attempt == 1 else logging.DEBUG
+            logger.log(level, "index reload failed (%s); still serving the previous index, trying "
+                       "this build again in %.0f s", error, error.pause)
         except Exception:
             logger.exception("index reload failed; still serving the previous index")
 
 
-@contextlib.asynccontextmanager
-async def polling(
-    application: Application, *, timeout: float = 10, poll_interval: float = 0.0
-) -> AsyncIterator[Application]:
-    """Run the bot by long polling inside a running event loop (tests, benchmarks).
+async def _busy(update: Update, application: Application) -> None:
+    """The one "busy" notice for a user whose chat already has its fill of waiting questions."""
+    message = update.effective_message
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer(text=busy_blocks()[0].text)
+        return
+    if not isinstance(message, Message) or update.effective_chat is None:
+        return
+    if update.effective_chat.type == ChatType.CHANNEL:
+        return
+    context = LimberContext.from_update(update, application)
+    await _send_parts(context, message, _html_parts(busy_blocks()))
 
-    The same steps as ``run_polling``, in the same order, without signal handling.
-    """
+
+def _dispatcher(application: Application) -> Dispatcher:
+    limber: _Limber = application.bot_data["limber"]
+    return Dispatcher(application, limber.inbox, chat_limit=limber.settings.chat_queue_limit,
+                      on_busy=lambda update: _busy(update, application))
+
+
+@contextlib.asynccontextmanager
+async def _running(application: Application) -> AsyncIterator[_Limber]:
+    """Initialise (a clear LimberError for a rejected token or an unreachable server), run, stop."""
+    limber: _Limber = application.bot_data["limber"]
     try:
-        async with application:
+        try:
+            await application.initialize()
+        except InvalidToken:
+            raise ConfigError(
+                "Telegram rejected the bot token (HTTP 401 or 404): check TELEGRAM_BOT_TOKEN (or "
+                "the file TELEGRAM_BOT_TOKEN_FILE names) with @BotFather, and "
+                "TELEGRAM_API_BASE_URL if you set one"
+            ) from None
+        except (NetworkError, OSError) as error:
+            raise StartupError(
+                f"cannot reach the Telegram Bot API at {_api_host(limber.settings)} "
+                f"({type(error).__name__}: {redact(str(error))[:200]}); check the network and "
+                "TELEGRAM_API_BASE_URL"
+            ) from None
+        try:
             await application.post_init(application)
-            await application.updater.start_polling(
-                poll_interval=poll_interval, timeout=timeout,
-                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
-            )
-            await application.start()
-            try:
-                yield application
-            finally:
-                if application.updater.running:
-                    await application.updater.stop()
-                if application.running:
-                    await application.stop()
-                    await application.post_stop(application)
+            yield limber
+        finally:
+            if application.running:
+                await application.stop()
+                await application.post_stop(application)
+            await application.shutdown()
     finally:
         await application.post_shutdown(application)
 
 
+async def _startup_call(limber: _Limber, what: str, call: Callable[[], Awaitable[Any]]) -> None:
+    try:
+        await limber.deliver(call, what)
+    except TelegramError as error:
+        raise StartupError(f"Telegram refused {what}: {redact(str(error))[:300]}") from None
+
+
+class StartupError(LimberError):
+    """The bot could not start: Telegram unreachable, the webhook port taken..."""
+
+
+def _api_host(settings: Settings) -> str:
+    url = settings.telegram_api_base_url or "https://api.telegram.org"
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "the configured URL"
+
+
+async def _serve(application: Application, stop: asyncio.Event, *, webhook: bool,
+                 timeout: float = 10, poll_interval: float = 0.0,
+                 ready: Callable[[], None] | None = None,
+                 webhook_limits: WebhookLimits | None = None) -> None:
+    """Receive updates (polling or webhook) through the inbox until ``stop`` is set."""
+    async with _running(application) as limber:
+        dispatcher = _dispatcher(application)
+        limber.dispatcher = dispatcher
+        server: WebhookServer | None = None
+        fetching: asyncio.Task[None] | None = None
+        try:
+            if webhook:
+                options = webhook_options(limber.settings)
+                server = WebhookServer(listen=options["listen"], port=options["port"],
+                                       path=options["url_path"], secret=options["secret_token"],
+                                       inbox=limber.inbox, dispatcher=dispatcher,
+                                       limits=webhook_limits)
+                await server.start()
+                limber.webhook = server
+                logger.info("webhook mode: listening on %s:%d/%s", server.listen, server.port,
+                            options["url_path"])
+                await _startup_call(limber, "setWebhook", lambda: application.bot.set_webhook(
+                    url=options["webhook_url"], secret_token=options["secret_token"],
+                    allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
+                ))
+            else:
+                await _startup_call(limber, "deleteWebhook", lambda: application.bot.delete_webhook(
+                    drop_pending_updates=False))
+            await application.start()
+            limber.spawn(_prune_inbox(limber))
+            dispatcher.replay()
+            if not webhook:
+                logger.info("long polling mode")
+                fetching = asyncio.ensure_future(poll(
+                    application, limber.inbox, dispatcher, timeout=timeout,
+                    allowed_updates=ALLOWED_UPDATES, poll_interval=poll_interval, stop=stop))
+            if ready is not None:
+                ready()
+            await stop.wait()
+        finally:
+            if fetching is not None:  # stop is set: it returns once no batch is being stored
+                try:
+                    await asyncio.wait_for(asyncio.shield(fetching), timeout=5)
+                except Exception:  # TimeoutError: a stuck inbox write; give up on it
+                    fetching.cancel()
+                    await asyncio.gather(fetching, return_exceptions=True)
+            if server is not None:
+                await server.stop()
+            await dispatcher.drain()
+            if not webhook and fetching is not None:
+                await confirm(application, limber.inbox)
+
+
+@contextlib.asynccontextmanager
+async def polling(
+    application: Application, *, timeout: float = 10, poll_interval: float = 0.0,
+    webhook: bool = False, webhook_limits: WebhookLimits | None = None,
+) -> AsyncIterator[Application]:
+    """Run the bot inside a running event loop (tests, benchmarks): polling, or the webhook.
+
+    The same steps as ``run``, without signal handling; leaving the block stops it.
+    """
+    stop = asyncio.Event()
+    up = asyncio.Event()
+    serving = asyncio.ensure_future(_serve(application, stop, webhook=webhook, timeout=timeout,
+                                           poll_interval=poll_interval, ready=up.set,
+                                           webhook_limits=webhook_limits))
+    waiting = asyncio.ensure_future(up.wait())
+    await asyncio.wait({serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    if serving.done():
+        waiting.cancel()
+        serving.result()  # raises what kept it from starting
+    try:
+        yield application
+    finally:
+        stop.set()
+        await serving
+
+
 def run(settings: Settings) -> int:
     """Run the bot until SIGINT/SIGTERM: polling, or a webhook if TELEGRAM_WEBHOOK_URL is set."""
+    import signal
+
     from bot.service import open_pipeline
 
     _configure_logging(settings)
     application = build_application(settings, open_pipeline(settings))
-    if settings.webhook_url:
-        options = webhook_options(settings)
-        logger.info("webhook mode: listening on %s:%d/%s", options["listen"], options["port"],
-                    options["url_path"])
-        application.run_webhook(**options)
-    else:
-        logger.info("long polling mode")
-        application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+            loop.add_signal_handler(number, stop.set)
+        await _serve(application, stop, webhook=bool(settings.webhook_url))
+
+    asyncio.run(main())
     return 0
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
-    """Arguments for ``run_webhook``/``Updater.start_webhook`` from the settings.
+    """The webhook server's address, path and secret, and what ``setWebhook`` registers.
 
-    PTB answers 403 to any update without the secret token. The local server
-    listens on the path of TELEGRAM_WEBHOOK_URL: a reverse proxy in front must
-    forward that same path.
+    Updates without the secret token get 403 before their body is read. The local
+    server listens on the path of TELEGRAM_WEBHOOK_URL: a reverse proxy in front
+    must forward that same path.
     """
     return {
         "listen": settings.webhook_listen,
@@ -1075,10 +1242,13 @@ def _webhook_secret(settings: Settings) -> str:
     secret = settings.webhook_secret
     if not secret:
         logger.warning("TELEGRAM_WEBHOOK_SECRET is not set: using a random secret for this run")
-        return secrets.token_urlsafe(32)
+        secret = secrets.token_urlsafe(32)
+        add_secret(secret)  # setWebhook's debug line carries it: it must never be logged
+        return secret
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
         raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ "
                           "and -")
+    add_secret(secret)
     return secret
 
 
@@ -1098,27 +1268,13 @@ def _quiet_libraries(settings: Settings) -> None:
         telegram_logger.setLevel(logging.INFO)
 
 
-class _RedactingFormatter(logging.Formatter):
-    """A formatter that blanks secrets out of every line, tracebacks included."""
-
-    def __init__(self, fmt: str, secrets_: Iterable[str]) -> None:
-        super().__init__(fmt)
-        self._secrets = [s for s in secrets_ if s]
-
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        for secret in self._secrets:
-            line = line.replace(secret, "<redacted>")
-        return line
-
-
 def _configure_logging(settings: Settings) -> None:
     level = logging.getLevelName(settings.log_level.upper())
     if not isinstance(level, int):
         raise ConfigError(f"LIMBER_LOG_LEVEL={settings.log_level!r} is not a logging level "
                           "(DEBUG, INFO, WARNING, ERROR)")
     handler = logging.StreamHandler()
-    handler.setFormatter(_RedactingFormatter(
+    handler.setFormatter(RedactingFormatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s",
         [settings.telegram_token, settings.webhook_secret],
     ))

@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,11 +19,16 @@ import numpy as np
 
 from index.changes import IndexChanges, compare_builds, file_hashes, previous_build
 from index.embed import MODEL_NAME, ONNX_FILE, Encoder, export_onnx_model
+from index.errors import BUILD_COMMAND, LimberError
 from index.ingest import IngestResult, read_corpus
 from index.passage import Passage
 from index.store import Manifest, write_index
 
-__all__ = ["BuildReport", "EmbeddingCache", "build_index", "prepare_model"]
+__all__ = ["BuildError", "BuildReport", "EmbeddingCache", "build_index", "prepare_model"]
+
+
+class BuildError(LimberError):
+    """A build could not write its index or cache (disk full, permissions)."""
 
 
 @dataclass
@@ -89,15 +95,53 @@ class EmbeddingCache:
 
 
 def prepare_model(cache_dir: Path) -> Path:
-    """The ONNX export of the model, made once and kept in the cache directory."""
+    """The ONNX export of the model, made once and kept in the cache directory.
+
+    Several builds may share a cache: each exports into a folder of its own and
+    renames it into place; when another build got there first, its export is used.
+    The lock serialises exports, so an empty cache costs one export, not four.
+    """
     model_dir = cache_dir / "model"
-    if not (model_dir / ONNX_FILE).is_file():
-        staging = cache_dir / ".model-export"
-        shutil.rmtree(staging, ignore_errors=True)
-        export_onnx_model(staging)
-        shutil.rmtree(model_dir, ignore_errors=True)
-        staging.rename(model_dir)
+    if (model_dir / ONNX_FILE).is_file():
+        return model_dir
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(cache_dir / ".model-export.lock"):
+        if (model_dir / ONNX_FILE).is_file():
+            return model_dir  # exported by the build we waited for
+        _remove_stale(cache_dir, ".model-export")
+        staging = Path(tempfile.mkdtemp(prefix=".model-export-", dir=cache_dir))
+        try:
+            export_onnx_model(staging)
+            shutil.rmtree(model_dir, ignore_errors=True)  # an incomplete export of an older run
+            os.replace(staging, model_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return model_dir
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_path`` (created if needed); released even on a kill."""
+    import fcntl
+
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_stale(directory: Path, prefix: str) -> list[str]:
+    """Remove what killed builds left behind (``prefix*`` folders); call with the lock held."""
+    removed = []
+    for leftover in directory.glob(f"{prefix}*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+            removed.append(leftover.name)
+    return removed
 
 
 def _windows(sentences: tuple[str, ...], encoder: Encoder) -> list[str]:
@@ -229,7 +273,44 @@ def build_index(
     show_progress: bool = True,
     before_commit: Callable[[Path], None] | None = None,
 ) -> BuildReport:
-    """Build the index of ``corpus_dir`` into ``out_dir``; the old index stays until the end."""
+    """Build the index of ``corpus_dir`` into ``out_dir``; the old index stays until the end.
+
+    Builds into the same ``out_dir`` run one after another (a lock file beside it);
+    each first removes the staging folders a killed build left behind. A full disk
+    or an unwritable cache is one BuildError; the previous index keeps serving.
+    """
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out_dir.parent / f".{out_dir.name}.lock"):
+        for prefix in (f".{out_dir.name}.building-", f".{out_dir.name}.old-"):
+            _remove_stale(out_dir.parent, prefix)
+        try:
+            return _build(corpus_dir, out_dir, cache_dir=cache_dir, show_progress=show_progress,
+                          before_commit=before_commit)
+        except (OSError, shutil.Error, sqlite3.Error) as error:
+            raise BuildError(
+                f"the build could not read or write its files ({_reason(error)}); the previous index "
+                f"is untouched; free some disk space or check permissions of {out_dir.parent} "
+                f"and {cache_dir}, then run: {BUILD_COMMAND}"
+            ) from None
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        for _source, _target, why in error.args[0][:1]:
+            return str(why)[:200]
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {str(error)[:200]}"
+
+
+def _build(
+    corpus_dir: Path,
+    out_dir: Path,
+    *,
+    cache_dir: Path,
+    show_progress: bool,
+    before_commit: Callable[[Path], None] | None,
+) -> BuildReport:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     ingest = read_corpus(corpus_dir)
@@ -275,6 +356,7 @@ def build_index(
             "skipped_documents": [s.to_json() for s in ingest.skipped],
             "changes": changes.to_json() if changes else None,
             "dropped": [d.to_json() for d in ingest.dropped],
+            "skipped_links": ingest.skipped_links,
         },
         before_commit=before_commit,
     )

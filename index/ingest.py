@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 import zlib
@@ -25,6 +26,9 @@ from index.passage import Passage
 
 __all__ = [
     "ACCEPTED_SUFFIXES",
+    "MAX_FILE_BYTES",
+    "MAX_PARAGRAPH_CHARS",
+    "CorpusListing",
     "Dropped",
     "IngestResult",
     "SkippedDocument",
@@ -41,6 +45,9 @@ ACCEPTED_SUFFIXES = (".txt", ".md", ".jsonl", *READERS)  # READERS: .html, .htm,
 _NOT_INDEXED = {"readme.md", "attribution.md", "license.md", "license.txt", "notice.md"}
 METADATA_SUFFIX = ".meta.json"  # "<document>.meta.json" beside a document: its title and link
 _MIN_CHARS = 40  # shorter fragments carry no answer (a lone "×", a stray heading)
+MAX_FILE_BYTES = 256 << 20  # one document; MedQuAD's 16,000 answers are 25 MB in one file
+MAX_PARAGRAPH_CHARS = 200_000  # one paragraph (passage); real ones are a few thousand
+MAX_DEPTH = 64  # folders inside the corpus folder
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class IngestResult:
     dropped: list[Dropped] = field(default_factory=list)
     corpus_hash: str = ""
     skipped: list[SkippedDocument] = field(default_factory=list)
+    skipped_links: list[str] = field(default_factory=list)  # links leading out of the corpus
 
     def dropped_by_reason(self) -> dict[str, int]:
         return dict(Counter(d.reason for d in self.dropped).most_common())
@@ -331,40 +339,96 @@ def _is_saved_page_folder(folder: Path) -> bool:
     return any((folder.parent / f"{stem}{suffix}").is_file() for suffix in (".html", ".htm"))
 
 
+@dataclass(frozen=True)
+class CorpusListing:
+    """The documents of a corpus folder, and the links that were not followed."""
+
+    files: list[Path]
+    skipped_links: list[str]  # relative paths of links that lead outside the corpus folder
+
+
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """The documents of a corpus directory, in a stable order; README.md is not one."""
+    return corpus_listing(corpus_dir).files
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def corpus_listing(corpus_dir: Path) -> CorpusListing:
+    """Every document under ``corpus_dir`` (no hidden ones, no link out of it), sorted.
+
+    Walks with an explicit stack (no recursion limit) down to ``MAX_DEPTH`` folders.
+    A link, to a file or a folder, is followed only when its target is inside the
+    corpus folder; a linked folder is never walked (no loops).
+    """
     if not corpus_dir.is_dir():
         raise CorpusError(
             f"corpus directory not found: {corpus_dir} "
             "(create it and add documents, or pass --corpus DIR)"
         )
-    files = []
-    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
-        relative = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if any(_is_saved_page_folder(corpus_dir.joinpath(*relative.parts[: i + 1]))
-               for i in range(len(relative.parts) - 1)):
-            continue
-        if path.name.lower() in _NOT_INDEXED:
-            continue
-        if path.name.lower().endswith(METADATA_SUFFIX):
-            if not path.with_name(path.name[: -len(METADATA_SUFFIX)]).is_file():
-                raise CorpusError(f"{relative} describes no document: {path.name[: -len(METADATA_SUFFIX)]} "
-                                  "is missing (rename or remove it; see corpus/README.md)")
-            continue
-        if path.suffix.lower() not in ACCEPTED_SUFFIXES:
-            raise CorpusError(
-                f"unknown format: {relative} (accepted: {', '.join(ACCEPTED_SUFFIXES)}; "
-                "see corpus/README.md)"
-            )
-        files.append(path)
+    root = corpus_dir.resolve()
+    found: list[Path] = []
+    skipped: list[str] = []
+    stack: list[tuple[Path, int]] = [(corpus_dir, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name, reverse=True)
+        except OSError as error:
+            raise CorpusError(f"cannot read the folder {folder} ({error.strerror})") from None
+        for entry in entries:
+            path = Path(entry.path)
+            relative = path.relative_to(corpus_dir)
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    skipped.append(relative.as_posix())  # dangling or a loop
+                    continue
+                if not _inside(target, root) or not target.is_file():
+                    skipped.append(relative.as_posix())
+                    continue
+            elif entry.is_dir(follow_symlinks=False):
+                if _is_saved_page_folder(path):
+                    continue
+                if depth + 1 > MAX_DEPTH:
+                    raise CorpusError(
+                        f"{relative.as_posix()[:200]}: folders nested more than {MAX_DEPTH} deep "
+                        "in the corpus; flatten them"
+                    )
+                stack.append((path, depth + 1))
+                continue
+            elif not entry.is_file(follow_symlinks=False):
+                continue  # sockets, devices, fifos
+            if path.name.lower() in _NOT_INDEXED:
+                continue
+            if path.name.lower().endswith(METADATA_SUFFIX):
+                document = path.name[: -len(METADATA_SUFFIX)]
+                if not path.with_name(document).is_file():
+                    raise CorpusError(f"{relative} describes no document: {document} is missing "
+                                      "(rename or remove it; see corpus/README.md)")
+                continue
+            if path.suffix.lower() not in ACCEPTED_SUFFIXES:  # at once: do not walk on through "/"
+                raise CorpusError(
+                    f"unknown format: {relative} (accepted: {', '.join(ACCEPTED_SUFFIXES)}; "
+                    "see corpus/README.md)"
+                )
+            found.append(path)
+    files = sorted(found)
     if not files:
         raise CorpusError(
             f"empty corpus: no documents ({', '.join(ACCEPTED_SUFFIXES)}) in {corpus_dir} "
             "(add documents, see corpus/README.md)"
         )
-    return files
+    return CorpusListing(files, sorted(skipped))
 
 
 def corpus_hash(files: list[Path], corpus_dir: Path) -> str:
@@ -379,6 +443,12 @@ def corpus_hash(files: list[Path], corpus_dir: Path) -> str:
 
 
 def _decode(path: Path, corpus_dir: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CorpusError(
+            f"{path.relative_to(corpus_dir)} is {size / 2**20:.0f} MB; a document may be at most "
+            f"{MAX_FILE_BYTES >> 20} MB (split it into several files)"
+        )
     try:
         return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -450,6 +520,9 @@ def _jsonl_paragraphs(path: Path, text: str, stem: str, relative: str) -> Iterat
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise CorpusError(f"{relative}:{line_number}: not valid JSON ({error.msg})") from None
+        except (ValueError, RecursionError):  # a 5,000-digit number, brackets nested 100,000 deep
+            raise CorpusError(f"{relative}:{line_number}: not a JSON object Limber can read "
+                              "(a huge number or deep nesting)") from None
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise CorpusError(f'{relative}:{line_number}: each line needs a "text" string')
         passage_id = str(record.get("id") or f"{stem}:{line_number}")
@@ -505,13 +578,21 @@ def _paragraphs(
 
 def read_corpus(corpus_dir: Path) -> IngestResult:
     """Read every document of ``corpus_dir`` into clean, unique passages."""
-    files = corpus_files(corpus_dir)
-    result = IngestResult(files=files, passages=[], corpus_hash=corpus_hash(files, corpus_dir))
+    listing = corpus_listing(corpus_dir)
+    files = listing.files
+    result = IngestResult(files=files, passages=[], corpus_hash=corpus_hash(files, corpus_dir),
+                          skipped_links=listing.skipped_links)
     exact: dict[str, str] = {}
     near = _NearDuplicateFinder()
     seen_ids: set[str] = set()
     for path in files:
         for raw in _paragraphs(path, corpus_dir, result.skipped):
+            if len(raw.text) > MAX_PARAGRAPH_CHARS:
+                raise CorpusError(
+                    f"{raw.source} ({path.relative_to(corpus_dir).as_posix()}) is "
+                    f"{len(raw.text):,} characters; a paragraph may be at most "
+                    f"{MAX_PARAGRAPH_CHARS:,} (split it)"
+                )
             text = _strip_tails(normalise(raw.text))
             preview = text[:80]
 

@@ -232,6 +232,7 @@ class Analyzer:
             lower = word.casefold()
             if (
                 len(lower) < 5
+                or len(lower) > MAX_SPELLING_WORD
                 or lower in self._targets
                 or lower in self.dictionary
             ):
@@ -267,10 +268,15 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+# Words longer than this are never spelling targets nor corrected: a word's deletions cost its
+# length squared in memory (a 60,000-character "word" took 3.8 GB), and no real word is this long.
+MAX_SPELLING_WORD = 40
+
+
 def _deletion_index(vocabulary: Counter[str]) -> dict[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
     for word in vocabulary:
-        if len(word) < 4:
+        if len(word) < 4 or len(word) > MAX_SPELLING_WORD:
             continue
         for variant in {word, *_deletions(word)}:
             index.setdefault(variant, []).append(word)

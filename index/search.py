@@ -15,16 +15,18 @@ lets the pipeline decide "no answer" with one threshold.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from index.errors import LimberError
 from index.passage import ScoredPassage
 from index.store import LoadedIndex, load_index, read_manifest
 
-__all__ = ["RetrievalParams", "Retriever", "SearchResult"]
+__all__ = ["IndexReloadError", "RetrievalParams", "Retriever", "SearchResult"]
 
 MAX_QUERY_CHARS = 2000  # longer questions are cut at a word boundary: the model reads 256 tokens
 
@@ -52,6 +54,28 @@ class SearchResult:
     passages: list[ScoredPassage]
 
 
+RELOAD_RETRY_FIRST = 30.0  # seconds before a build that failed to load is tried again (doubling)
+RELOAD_RETRY_MAX = 1800.0
+
+
+@dataclass(frozen=True)
+class _FailedBuild:
+    build_id: str
+    attempt: int
+    retry_at: float  # time.monotonic()
+
+
+class IndexReloadError(LimberError):
+    """A rebuilt index could not be loaded; the previous one keeps serving."""
+
+    def __init__(self, build_id: str, attempt: int, pause: float, cause: BaseException) -> None:
+        reason = str(cause) if isinstance(cause, LimberError) else type(cause).__name__
+        super().__init__(f"build {build_id or '(no id)'}: {reason}")
+        self.build_id = build_id
+        self.attempt = attempt  # 1 the first time this build failed
+        self.pause = pause  # seconds until it is tried again
+
+
 class Retriever:
     """Searches one loaded index; ``reload_if_changed`` swaps in a rebuilt one safely."""
 
@@ -70,6 +94,7 @@ class Retriever:
         self._cache: OrderedDict[tuple[str, int], SearchResult] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # repeat questions skip the encode
         self._cache_size = cache_size
+        self._failed: _FailedBuild | None = None
 
     @classmethod
     def open(
@@ -100,12 +125,42 @@ class Retriever:
             return False  # mid-swap or missing: keep the index we have, look again later
         if build_id == self._index.manifest.build_id:
             return False
-        fresh = load_index(directory, threads=self.threads)
+        failed = self._failed
+        if failed is not None and failed.build_id == build_id and time.monotonic() < failed.retry_at:
+            return False  # a build that failed: tried again only after a growing pause
+        try:
+            fresh = load_index(directory, threads=self.threads)
+            self._probe(fresh)
+        except Exception as error:
+            attempt = failed.attempt + 1 if failed is not None and failed.build_id == build_id else 1
+            pause = min(RELOAD_RETRY_FIRST * 2 ** (attempt - 1), RELOAD_RETRY_MAX)
+            self._failed = _FailedBuild(build_id, attempt, time.monotonic() + pause)
+            raise IndexReloadError(build_id, attempt, pause, error) from error
+        self._failed = None
         with self._lock:
             self._index = fresh
             self._cache.clear()  # the documents changed: cached rankings are wrong now
             self._vectors.clear()  # and the model may have, too
         return True
+
+    PROBE_QUESTION = "How do I stretch my lower back?"
+
+    def _probe(self, index: LoadedIndex) -> None:
+        """Answer one question from ``index`` before it may replace the one serving."""
+        from index.errors import BUILD_COMMAND, IndexCorruptError
+
+        try:
+            result = self._search(index, self.PROBE_QUESTION, 3)
+        except Exception as error:
+            raise IndexCorruptError(
+                f"the index at {index.directory} fails a probe search ({type(error).__name__}); "
+                f"still serving the previous index; rebuild with: {BUILD_COMMAND}"
+            ) from error
+        if index.passages and not result.passages:
+            raise IndexCorruptError(
+                f"the index at {index.directory} finds nothing for a probe search; still serving "
+                f"the previous index; rebuild with: {BUILD_COMMAND}"
+            )
 
     # -- search ----------------------------------------------------------------------------
 
@@ -148,7 +203,7 @@ class Retriever:
         return result
 
     def _search(
-        self, index: LoadedIndex, query: str, k: int, query_vector: np.ndarray | None
+        self, index: LoadedIndex, query: str, k: int, query_vector: np.ndarray | None = None
     ) -> SearchResult:
         p = self.params
         analyzer = index.lexical.analyzer

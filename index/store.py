@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from index.passage import Passage
 
 __all__ = [
     "FORMAT_VERSION",
+    "Freshness",
     "LoadedIndex",
     "Manifest",
     "check_fresh",
@@ -254,14 +256,48 @@ def read_manifest(directory: Path) -> Manifest:
     if not path.is_file():
         raise IndexMissingError(f"no index at {directory}; build it with: {BUILD_COMMAND}")
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ValueError("too large")
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         raise IndexCorruptError(
             f"the index manifest {path} is unreadable; rebuild with: {BUILD_COMMAND}"
         ) from None
     if not isinstance(data, dict):
         raise IndexCorruptError(f"the index manifest {path} is not an object; rebuild with: {BUILD_COMMAND}")
+    problem = _manifest_problem(data)
+    if problem:
+        raise IndexCorruptError(
+            f"the index manifest {path} is damaged ({problem}); rebuild with: {BUILD_COMMAND}"
+        )
     return Manifest(data)
+
+
+MAX_MANIFEST_BYTES = 64 << 20  # a manifest lists files and dropped paragraphs: megabytes at most
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and 0 <= value < 1 << 40
+
+
+def _manifest_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with the fields every reader relies on, or None."""
+    files = data.get("files")
+    if not isinstance(files, dict):
+        return '"files" is not an object'
+    for name, entry in files.items():
+        if not (isinstance(entry, dict) and _is_count(entry.get("bytes"))
+                and isinstance(entry.get("sha256"), str)):
+            return f'"files" entry {str(name)[:80]!r} is not {{bytes, sha256}}'
+        if name.startswith(("/", "\\")) or ".." in Path(name).parts:
+            return f'"files" entry {str(name)[:80]!r} leaves the index directory'
+    for key in ("dimension", "passage_count", "vector_count", "sentence_count"):
+        if key in data and not _is_count(data[key]):
+            return f'"{key}" is not a whole number'
+    for key in ("model", "build_id", "built_at", "corpus_hash", "corpus_dir"):
+        if key in data and not isinstance(data[key], str):
+            return f'"{key}" is not a string'
+    return None
 
 
 def verify_files(manifest: Manifest, directory: Path) -> None:
@@ -291,26 +327,40 @@ def verify_files(manifest: Manifest, directory: Path) -> None:
             )
 
 
-def check_fresh(manifest: Manifest, corpus_dir: Path | None = None) -> None:
+class Freshness(Enum):
+    """What ``check_fresh`` could establish."""
+
+    FRESH = "fresh"  # the corpus is what the index was built from
+    NO_CORPUS = "no corpus"  # there is no corpus folder to compare with (an index copied alone)
+
+
+def check_fresh(manifest: Manifest, corpus_dir: Path | None = None) -> Freshness:
     """Raise IndexStaleError when the corpus has changed since the index was built.
 
-    ``corpus_dir`` defaults to the directory the index was built from; an index
-    copied to a machine without its corpus is not checked.
+    ``corpus_dir`` (LIMBER_CORPUS_DIR) defaults to the folder the index was built
+    from, as its manifest says. Returns NO_CORPUS when that folder does not exist
+    (an index copied to a machine without its corpus): the caller says so. A corpus
+    that cannot be read is one IndexStaleError naming the folder, never a traceback.
     """
     from index.ingest import corpus_files, corpus_hash
 
-    corpus_dir = corpus_dir or Path(str(manifest.data.get("corpus_dir", "")))
+    corpus_dir = corpus_dir or Path(str(manifest.data.get("corpus_dir") or ""))
     if not str(corpus_dir) or not corpus_dir.is_dir():
-        return
+        return Freshness.NO_CORPUS
     try:
         current = corpus_hash(corpus_files(corpus_dir), corpus_dir)
-    except LimberError:
-        current = "(unreadable)"
+    except (LimberError, OSError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise IndexStaleError(
+            f"cannot compare the index with the corpus in {corpus_dir} ({reason[:200]}); set "
+            f"LIMBER_CORPUS_DIR to the corpus folder, or rebuild with: {BUILD_COMMAND}"
+        ) from None
     if current != manifest.corpus_hash:
         raise IndexStaleError(
             f"the corpus in {corpus_dir} has changed since the index was built "
             f"({manifest.built_at}); rebuild with: {BUILD_COMMAND}"
         )
+    return Freshness.FRESH
 
 
 def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> LoadedIndex:
@@ -346,7 +396,8 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
             f"rebuild with: {BUILD_COMMAND}"
         ) from error
     if verify:
-        _check_shapes(manifest, directory, passages, vectors, vector_owner, faiss_index, encoder)
+        _check_shapes(manifest, directory, passages, vectors, vector_owner, sentence_vectors,
+                      sentence_owner, faiss_index, encoder)
     return LoadedIndex(
         directory=directory,
         manifest=manifest,
@@ -367,6 +418,8 @@ def _check_shapes(
     passages: list[Passage],
     vectors: np.ndarray,
     vector_owner: np.ndarray,
+    sentence_vectors: np.ndarray,
+    sentence_owner: np.ndarray,
     faiss_index: Any,
     encoder: Encoder,
 ) -> None:
@@ -377,9 +430,33 @@ def _check_shapes(
         )
     passages_agree = len(passages) == manifest.passage_count
     rows_agree = len(vectors) == len(vector_owner) == faiss_index.ntotal
-    owners_agree = len(vector_owner) == 0 or int(vector_owner.max()) < len(passages)
-    if not (passages_agree and rows_agree and owners_agree):
+    sentences_agree = (
+        len(sentence_vectors) == len(sentence_owner)
+        and (len(sentence_vectors) == 0 or sentence_vectors.shape[1:] == (encoder.dimension,))
+    )
+    problem = (
+        _owner_problem(vector_owner, len(passages), every_passage=True, name="vector_owner")
+        or _owner_problem(sentence_owner, len(passages), every_passage=False, name="sentence_owner")
+    )
+    if not (passages_agree and rows_agree and sentences_agree) or problem:
         raise IndexCorruptError(
             f"the index at {directory} is inconsistent ({len(passages)} passages, "
-            f"{len(vectors)} vectors, {faiss_index.ntotal} in FAISS); rebuild with: {BUILD_COMMAND}"
+            f"{len(vectors)} vectors, {faiss_index.ntotal} in FAISS, {len(sentence_vectors)} "
+            f"sentence vectors{'; ' + problem if problem else ''}); rebuild with: {BUILD_COMMAND}"
         )
+
+
+def _owner_problem(owner: np.ndarray, passages: int, *, every_passage: bool, name: str) -> str | None:
+    """Rows must name passages 0..passages-1, in order (each passage one contiguous run)."""
+    if owner.ndim != 1 or not np.issubdtype(owner.dtype, np.integer):
+        return f"{name} is not a list of passage numbers"
+    if len(owner) == 0:
+        return f"{name} is empty" if every_passage and passages else None
+    if int(owner.min()) < 0 or int(owner.max()) >= passages:
+        return f"{name} names a passage that does not exist"
+    steps = np.diff(owner.astype(np.int64))
+    if (steps < 0).any():
+        return f"{name} is out of order"
+    if every_passage and (int(owner[0]) != 0 or (steps > 1).any() or int(owner[-1]) != passages - 1):
+        return f"{name} leaves a passage without a vector"
+    return None

@@ -66,6 +66,11 @@ def print_summary(report, check=None) -> None:
     print(f"passages dropped: {dropped}")
     for reason, count in ingest.dropped_by_reason().items():
         print(f"  {reason + ':':<18}{count}")
+    if ingest.skipped_links:
+        shown = ", ".join(ingest.skipped_links[:5])
+        more = f" and {len(ingest.skipped_links) - 5} more" if len(ingest.skipped_links) > 5 else ""
+        print(f"links skipped:    {len(ingest.skipped_links)} (they lead outside the corpus folder: "
+              f"{shown}{more})")
     print(f"texts embedded:   {report.embedded} (reused from the cache: {report.cached})")
     if report.windowed:
         print(f"long passages:    {report.windowed} (embedded in overlapping windows)")

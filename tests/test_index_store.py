@@ -17,7 +17,7 @@ from index.errors import (
     IndexMissingError,
     IndexStaleError,
 )
-from index.search import RetrievalParams, Retriever
+from index.search import IndexReloadError, RetrievalParams, Retriever
 from index.store import check_fresh, load_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +61,7 @@ def test_a_build_that_fails_midway_leaves_the_old_index_serving(tmp_path: Path) 
     assert (out / "manifest.json").read_text() == before
     assert load_index(out).manifest.passage_count == 2
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".index")]
-    assert leftovers == []
+    assert leftovers == [".index.lock"]  # the builds' lock file stays (removing it would race)
 
 
 def test_a_rebuild_reembeds_only_new_passages(tmp_path: Path) -> None:
@@ -216,3 +216,211 @@ def test_build_script_prints_a_summary(tmp_path: Path) -> None:
     assert "passages kept:    2" in done.stdout
     assert "fragment:" in done.stdout
     assert "seconds:" in done.stdout
+
+
+def _rehash(directory: Path, *names: str) -> None:
+    """Recompute the manifest's sizes and hashes, as someone editing an index would."""
+    import hashlib
+
+    manifest = directory / "manifest.json"
+    data = json.loads(manifest.read_text())
+    for name in names:
+        content = (directory / name).read_bytes()
+        data["files"][name] = {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    manifest.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("owner", ["vector_owner.npy", "sentence_owner.npy"])
+@pytest.mark.parametrize("edit", ["out of range", "negative", "out of order"])
+def test_edited_owners_with_recomputed_hashes_are_refused(index_copy: Path, owner: str,
+                                                          edit: str) -> None:
+    # Before: sentence_owner was never checked (and vector_owner only for its maximum): the
+    # index passed every check, was hot-swapped in, and then every question failed.
+    rows = np.load(index_copy / owner)
+    if edit == "out of range":
+        rows[-1] = 10**6
+    elif edit == "negative":
+        rows[0] = -5
+    else:
+        rows[[0, -1]] = rows[[-1, 0]]
+    np.save(index_copy / owner, rows)
+    _rehash(index_copy, owner)
+    with pytest.raises(IndexCorruptError, match="inconsistent"):
+        load_index(index_copy)
+
+
+@pytest.mark.parametrize(
+    "manifest_text",
+    [
+        '{"files": "x", "format_version": 2}',
+        '{"files": {}, "dimension": 1e999}',
+        '{"files": {"../../etc/passwd": {"bytes": 1, "sha256": "0"}}}',
+        "[" * 100_000 + "]" * 100_000,
+    ],
+    ids=["files-not-an-object", "dimension-infinite", "file-outside", "deep-nesting"],
+)
+def test_hostile_manifests_are_one_clear_error(index_copy: Path, manifest_text: str) -> None:
+    # Before: AttributeError, OverflowError and RecursionError tracebacks.
+    (index_copy / "manifest.json").write_text(manifest_text)
+    with pytest.raises(IndexCorruptError, match="rebuild with"):
+        load_index(index_copy)
+
+
+def test_a_reload_that_fails_its_probe_search_keeps_the_old_index(index_copy: Path,
+                                                                  monkeypatch) -> None:
+    retriever = Retriever.open(index_copy)
+    serving = retriever.index
+    data = json.loads((index_copy / "manifest.json").read_text())
+    data["build_id"] = "rebuilt-but-broken"
+    (index_copy / "manifest.json").write_text(json.dumps(data))
+    original = Retriever._search
+
+    def broken(self, index, query, k, *rest):
+        if index is not serving:
+            raise ValueError("a damaged index that passed every file check")
+        return original(self, index, query, k, *rest)
+
+    monkeypatch.setattr(Retriever, "_search", broken)
+    with pytest.raises(IndexReloadError, match="probe search"):
+        retriever.reload_if_changed()
+    assert retriever.index is serving
+    assert retriever.search("hip flexor stretch").passages
+
+
+def test_a_broken_rebuild_is_tried_again_only_after_a_pause_and_reported_once(
+    index_copy: Path, monkeypatch
+) -> None:
+    # Before: every reload interval re-hashed the whole index (the 90 MB model too) and logged
+    # a full traceback, forever.
+    import index.search as search
+
+    retriever = Retriever.open(index_copy)
+    data = json.loads((index_copy / "manifest.json").read_text())
+    data["build_id"] = "broken-1"
+    (index_copy / "manifest.json").write_text(json.dumps(data))
+    (index_copy / "passages.jsonl").write_text("damaged")
+    loads = []
+    real_load = search.load_index
+    monkeypatch.setattr(search, "load_index", lambda *a, **k: loads.append(1) or real_load(*a, **k))
+    with pytest.raises(IndexReloadError) as first:
+        retriever.reload_if_changed()
+    assert first.value.attempt == 1 and first.value.build_id == "broken-1"
+    for _ in range(5):
+        assert retriever.reload_if_changed() is False  # within the pause: not even read
+    assert len(loads) == 1
+    monkeypatch.setattr(search.time, "monotonic", lambda: 1e12)  # the pause is over
+    with pytest.raises(IndexReloadError) as again:
+        retriever.reload_if_changed()
+    assert again.value.attempt == 2 and again.value.pause > first.value.pause
+    data["build_id"] = "broken-2"  # a new build is tried at once, and reported as new
+    (index_copy / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(IndexReloadError) as new:
+        retriever.reload_if_changed()
+    assert new.value.attempt == 1
+
+
+def test_a_full_disk_during_a_build_is_one_clear_error_and_keeps_the_old_index(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # Before: shutil.Error (copying the model) and sqlite3.OperationalError (the embedding
+    # cache) escaped as tracebacks.
+    import shutil
+    import sqlite3
+
+    import index.build as build
+    import index.store as store
+    from index.build import BuildError
+
+    corpus = _small_corpus(tmp_path / "corpus")
+    out = tmp_path / "index"
+    build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    before = json.loads((out / "manifest.json").read_text())["build_id"]
+    import uuid
+
+    fresh = uuid.uuid4().hex  # a text the shared embedding cache cannot know yet
+    (corpus / "more.txt").write_text("Gentle walking every day keeps a stiff lower back moving "
+                                     f"and is a good start after a flare-up ({fresh}).\n")
+
+    def full_cache(self, items):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(build.EmbeddingCache, "put_many", full_cache)
+    with pytest.raises(BuildError, match="disk is full"):
+        build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    monkeypatch.undo()
+
+    def full_copy(*args, **kwargs):
+        raise shutil.Error([("model/onnx/model.onnx", "x", "[Errno 28] No space left on device")])
+
+    monkeypatch.setattr(store.shutil, "copytree", full_copy)
+    with pytest.raises(BuildError, match="No space left on device"):
+        build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    assert json.loads((out / "manifest.json").read_text())["build_id"] == before
+    assert not list(tmp_path.glob(".index.building-*"))
+
+
+def test_a_build_removes_what_a_killed_build_left_behind(tmp_path: Path) -> None:
+    # Before: SIGKILL during a build left .index.building-* (64 MB) that no later build removed.
+    corpus = _small_corpus(tmp_path / "corpus")
+    out = tmp_path / "index"
+    leftover = tmp_path / ".index.building-abc123"
+    (leftover / "model").mkdir(parents=True)
+    (leftover / "model" / "weights").write_bytes(b"0" * 1000)
+    old = tmp_path / ".index.old-xyz"
+    old.mkdir()
+    other = tmp_path / ".other.building-keep"  # another index's: not ours to touch
+    other.mkdir()
+    build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    assert not leftover.exists() and not old.exists()
+    assert other.exists()
+
+
+def test_concurrent_builds_on_an_empty_cache_all_succeed(tmp_path: Path) -> None:
+    # Before: 1-3 of 4 failed with FileNotFoundError on the shared .model-export folder.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index.build import prepare_model
+
+    cache = tmp_path / "cache"
+    with ThreadPoolExecutor(4) as pool:
+        models = list(pool.map(lambda _: prepare_model(cache), range(4)))
+    assert models == [cache / "model"] * 4
+    assert (cache / "model" / "onnx" / "model.onnx").is_file()
+    assert not list(cache.glob(".model-export-*"))
+
+
+def test_the_stale_check_uses_limber_corpus_dir_over_the_manifest_path(tmp_path: Path) -> None:
+    # Before: the path stored in the manifest was used; once it was gone, nothing was checked.
+    from bot.config import Settings
+    from bot.service import open_retriever
+
+    built_from = _small_corpus(tmp_path / "built-from")
+    out = tmp_path / "index"
+    build_index(built_from, out, cache_dir=CACHE, show_progress=False)
+    deployed = tmp_path / "deployed"
+    built_from.rename(deployed)
+    open_retriever(Settings(index_dir=out, corpus_dir=deployed))  # the same documents: fresh
+    (deployed / "doc.txt").write_text("Something else entirely about the lumbar spine.\n")
+    with pytest.raises(IndexStaleError, match="deployed"):
+        open_retriever(Settings(index_dir=out, corpus_dir=deployed))
+
+
+def test_a_missing_corpus_is_said_and_a_root_corpus_path_is_no_traceback(
+    tmp_path: Path, caplog
+) -> None:
+    from bot.config import Settings
+    from bot.service import open_retriever
+
+    corpus = _small_corpus(tmp_path / "c")
+    out = tmp_path / "index"
+    build_index(corpus, out, cache_dir=CACHE, show_progress=False)
+    manifest = out / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["corpus_dir"] = str(tmp_path / "gone")
+    manifest.write_text(json.dumps(data))
+    open_retriever(Settings(index_dir=out))
+    assert "not checking whether the index is up to date" in caplog.text  # not silently
+    data["corpus_dir"] = "/"  # before: a PermissionError traceback from walking the disk
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(IndexStaleError, match="LIMBER_CORPUS_DIR"):
+        open_retriever(Settings(index_dir=out))

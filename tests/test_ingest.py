@@ -182,3 +182,108 @@ def test_a_metadata_file_without_its_document_or_broken_is_a_clear_error(tmp_pat
     (tmp_path / "leaflet.txt.meta.json").write_text("{not json")
     with pytest.raises(CorpusError, match="not a metadata file"):
         read_corpus(tmp_path)
+
+
+# -- hostile and oversized input (issue 17) ----------------------------------------------------
+
+_GOOD = "The hip flexors are muscles at the front of the hip that lift your knee toward you.\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"text": "x", "n": ' + "9" * 5000 + "}", '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}"],
+    ids=["5000-digit-number", "deep-nesting"],
+)
+def test_a_jsonl_line_python_cannot_parse_is_a_corpus_error(tmp_path: Path, line: str) -> None:
+    # Before: ValueError / RecursionError tracebacks.
+    (tmp_path / "a.jsonl").write_text(line + "\n")
+    with pytest.raises(CorpusError, match=r"a\.jsonl:1"):
+        read_corpus(tmp_path)
+
+
+def test_folders_nested_too_deep_are_a_corpus_error_not_a_recursion_error(tmp_path: Path) -> None:
+    import os
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    here = os.getcwd()
+    try:
+        os.chdir(folder)
+        for _ in range(1100):  # deeper than any path the OS would let us name in one piece
+            os.mkdir("d")
+            os.chdir("d")
+        Path("a.txt").write_text(_GOOD)
+    finally:
+        os.chdir(here)
+    try:
+        with pytest.raises(CorpusError, match="nested more than"):
+            read_corpus(folder)
+    finally:
+        _remove_deep(folder)
+
+
+def _remove_deep(folder: Path) -> None:
+    """Delete a folder nested deeper than shutil.rmtree (recursive) can go."""
+    import os
+    import shutil
+
+    here = os.getcwd()
+    try:
+        os.chdir(folder)
+        depth = 0
+        while os.path.isdir("d"):
+            os.chdir("d")
+            depth += 1
+        for _ in range(depth):
+            for name in os.listdir("."):
+                if not os.path.isdir(name):
+                    os.unlink(name)
+            os.chdir("..")
+            shutil.rmtree("d")
+    finally:
+        os.chdir(here)
+
+
+def test_a_link_out_of_the_corpus_is_not_followed_and_is_reported(tmp_path: Path) -> None:
+    # Before: a symlink to a file outside the corpus was indexed and served to users.
+    secret = tmp_path / "private.txt"
+    secret.write_text("My private notes about the hip flexors, which are nobody else's business.\n")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(_GOOD)
+    (corpus / "leak.txt").symlink_to(secret)
+    (corpus / "outside").symlink_to(tmp_path, target_is_directory=True)
+    (corpus / "inside.txt").symlink_to(corpus / "a.txt")  # a link within the corpus is fine
+    result = read_corpus(corpus)
+    assert [p.name for p in result.files] == ["a.txt", "inside.txt"]
+    assert result.skipped_links == ["leak.txt", "outside"]
+    assert not any("private" in p.text for p in result.passages)
+
+
+def test_a_paragraph_over_the_size_cap_is_a_clear_corpus_error(tmp_path: Path) -> None:
+    from index.ingest import MAX_PARAGRAPH_CHARS
+
+    (tmp_path / "a.txt").write_text("word " * (MAX_PARAGRAPH_CHARS // 5 + 10) + "\n")
+    with pytest.raises(CorpusError, match="a paragraph may be at most"):
+        read_corpus(tmp_path)
+
+
+def test_a_file_over_the_size_cap_is_a_clear_corpus_error(tmp_path: Path, monkeypatch) -> None:
+    import index.ingest as ingest
+
+    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 1000)
+    (tmp_path / "a.txt").write_text(_GOOD * 20)
+    with pytest.raises(CorpusError, match="a document may be at most"):
+        read_corpus(tmp_path)
+
+
+def test_a_very_long_word_costs_the_spelling_index_nothing() -> None:
+    # Before: every one-letter deletion of every word was stored: 60,000 characters, 3.8 GB.
+    from collections import Counter
+
+    from index.lexical import Analyzer
+
+    analyzer = Analyzer(Counter({"hamstrings": 3, "x" * 60_000: 1}))
+    assert max(len(k) for k in analyzer._deletes) <= 40
+    assert analyzer.repair("hamstings").text == "hamstrings"
+    assert analyzer.repair("y" * 50_000).corrections == {}

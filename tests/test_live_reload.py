@@ -12,8 +12,7 @@ import pytest
 from bot.answer import AnswerKind
 from bot.pipeline import Pipeline
 from index.build import build_index
-from index.errors import IndexCorruptError
-from index.search import Retriever
+from index.search import IndexReloadError, Retriever
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "cache"
@@ -78,7 +77,7 @@ def test_a_damaged_new_index_is_refused_and_the_old_one_keeps_serving(live) -> N
     build_index(corpus, out, cache_dir=CACHE, show_progress=False)
     faiss_file = out / "dense.faiss"
     faiss_file.write_bytes(faiss_file.read_bytes()[:100])
-    with pytest.raises(IndexCorruptError):
+    with pytest.raises(IndexReloadError):
         retriever.reload_if_changed()
     assert retriever.index.manifest.passage_count == 38
     assert retriever.search("psoas", k=1).passages

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answer import Answer, AnswerKind, Block, Span
-from bot.render import TELEGRAM_LIMIT, telegram_parts
+from bot.render import TELEGRAM_LIMIT, split_html, telegram_parts
 from bot.replies import DISCLAIMER
 
 ALLOWED_TAGS = {"b", "i", "a", "blockquote"}
@@ -120,3 +120,16 @@ def test_hostile_and_odd_messages_are_answered_with_the_disclaimer(pipeline, que
     for part in parts:
         assert len(part) <= TELEGRAM_LIMIT
         visible_text(part)
+
+
+def test_parts_are_measured_in_utf16_units_as_telegram_counts_them() -> None:
+    # Before: code points were counted, so 2,040 emoji (4,080 units) plus text went out as one
+    # message and Telegram answered 400 "message is too long".
+    from bot.render import utf16_length
+
+    emoji = "😀" * 2040
+    parts = split_html([f"I don't know the command /a{emoji}.", "Try /help.", DISCLAIMER])
+    assert all(utf16_length(part) <= 4096 for part in parts)
+    assert len(parts) >= 2 and parts[-1].endswith(DISCLAIMER)
+    pieces = split_html(["😀" * 5000])
+    assert all(utf16_length(p) <= 4096 for p in pieces) and "".join(pieces) == "😀" * 5000

@@ -18,9 +18,11 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,7 @@ from bot.answer import Answer, AnswerKind, Block, Span
 from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.replies import DISCLAIMER
-from bot.telegram_app import build_application, polling, webhook_options
+from bot.telegram_app import build_application, polling
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -622,7 +624,7 @@ async def test_mixed_faults_every_update_still_gets_exactly_one_reply(start_bot)
     assert chats == [100 + n for n in range(len(questions))]  # exactly one reply each
 
 
-async def test_get_updates_failures_are_survived_by_ptb_polling(start_bot) -> None:
+async def test_get_updates_failures_are_survived_by_the_polling_loop(start_bot) -> None:
     bot = await start_bot()
     await bot.ask("/start")
     bot.fake.fail("getUpdates", Fault.server_error(502))
@@ -651,8 +653,10 @@ async def test_fast_answers_spend_one_request_each_so_defaults_give_near_30_per_
     assert bot.fake.requests("sendChatAction") == []
     assert 20 <= rate <= 70, f"{rate:.1f} answers/s"  # 30/s plus the limiter's first burst
     per_second: dict[int, int] = {}
-    for call in bot.fake.requests("sendMessage"):
-        second = int(call.at - started)
+    sends = bot.fake.requests("sendMessage")
+    first = min(call.at for call in sends)  # the limiter's burst comes with the first answers
+    for call in sends:
+        second = int(call.at - first)
         per_second[second] = per_second.get(second, 0) + 1
     steady = [n for s, n in per_second.items() if s >= 1]
     assert max(steady, default=0) <= 31  # after the first burst: within the budget
@@ -694,9 +698,13 @@ async def test_updates_already_fetched_are_answered_before_shutdown(fake, pipeli
             return {u["update_id"] for c in fake.requests("getUpdates") for u in c.result or []}
 
         assert await fake.until(lambda: len(fetched()) == 4)
+        inbox = app.bot_data["limber"].inbox
+        # Received (in the inbox), not merely handed out: a response still on its way at the
+        # stop is dropped unconfirmed, and Telegram hands those updates to the next start.
+        assert await fake.until(lambda: inbox.next_offset() > max(fetched()))
         assert len(fake.sent()) == 0  # still thinking: now stop
     assert len(fake.sent()) == 4
-    assert fake.pending_updates() == 0  # and PTB confirmed them, so no restart repeats them
+    assert fake.pending_updates() == 0  # and the stop confirmed them, so no restart repeats them
     _check_what_users_saw(fake)
 
 
@@ -762,39 +770,108 @@ async def test_questions_are_logged_only_when_the_operator_opts_in(start_bot, ca
     assert await bot.fake.until(lambda: "zebra" in caplog.text, timeout=2)
 
 
+def _webhook_settings(fake: FakeBotApi, tmp_path: Path, port: int) -> Settings:
+    return Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
+                    feedback_db=tmp_path / "f.sqlite3", reload_interval=0,
+                    webhook_url=f"http://127.0.0.1:{port}/limber-hook",
+                    webhook_port=port, webhook_secret="sekrit-1")
+
+
 async def test_webhook_refuses_updates_without_the_secret_token(fake, pipeline,
                                                                 tmp_path) -> None:
     fake.reset()
     port = _free_port()
-    settings = Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
-                        feedback_db=tmp_path / "f.sqlite3", reload_interval=0,
-                        webhook_url=f"http://127.0.0.1:{port}/limber-hook",
-                        webhook_listen="127.0.0.1", webhook_port=port, webhook_secret="sekrit-1")
+    settings = _webhook_settings(fake, tmp_path, port)
     app = build_application(settings, pipeline, request_timeout=1.0)
     message = fake.message(QUESTION)
     update = json.dumps({"update_id": 1, "message": message})
-    async with app:
-        await app.updater.start_webhook(**webhook_options(settings))
-        await app.start()
-        try:
-            [hook] = fake.requests("setWebhook")
-            assert hook.params["secret_token"] == "sekrit-1"
-            url = f"http://127.0.0.1:{port}/limber-hook"
-            headers = {"Content-Type": "application/json"}
-            async with httpx.AsyncClient() as client:
-                missing = await client.post(url, content=update, headers=headers)
-                wrong = await client.post(url, content=update, headers={
-                    **headers, "X-Telegram-Bot-Api-Secret-Token": "guess"})
-                right = await client.post(url, content=update, headers={
-                    **headers, "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"})
-            assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
-            [reply] = await fake.replies(1)
-            assert "Source:" in _text(reply)
-        finally:
-            await app.updater.stop()
-            await app.stop()
-    await app.post_shutdown(app)
+    async with polling(app, webhook=True):
+        [hook] = fake.requests("setWebhook")
+        assert hook.params["secret_token"] == "sekrit-1"
+        url = f"http://127.0.0.1:{port}/limber-hook"
+        headers = {"Content-Type": "application/json"}
+        async with httpx.AsyncClient() as client:
+            missing = await client.post(url, content=update, headers=headers)
+            wrong = await client.post(url, content=update, headers={
+                **headers, "X-Telegram-Bot-Api-Secret-Token": "guess"})
+            right = await client.post(url, content=update, headers={
+                **headers, "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"})
+            again = await client.post(url, content=update, headers={
+                **headers, "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"})
+        assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
+        assert again.status_code == 200  # Telegram's retry of a delivered update...
+        [reply] = await fake.replies(1)
+        assert "Source:" in _text(reply)
+        await asyncio.sleep(0.3)
+        assert len(fake.sent()) == 1  # ...is not answered a second time
     _check_what_users_saw(fake)
+
+
+async def _raw_request(port: int, head: str, *, wait: float = 5.0) -> bytes:
+    """Send a request line and headers only (no body) and read what the server answers."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head.encode())
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(4096), timeout=wait)
+    finally:
+        writer.close()
+
+
+async def test_webhook_checks_the_secret_and_the_size_before_reading_any_body(
+    fake, pipeline, tmp_path
+) -> None:
+    # Before: the server read a whole body (99 MB, into memory) before looking at the secret.
+    fake.reset()
+    port = _free_port()
+    app = build_application(_webhook_settings(fake, tmp_path, port), pipeline,
+                            request_timeout=1.0)
+    async with polling(app, webhook=True):
+        huge = 99 * 1024 * 1024
+        stranger = await _raw_request(port, (
+            "POST /limber-hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {huge}\r\n\r\n"))
+        assert stranger.startswith(b"HTTP/1.1 403")  # answered with not one body byte sent
+        too_big = await _raw_request(port, (
+            "POST /limber-hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: sekrit-1\r\nContent-Length: {2 * 1024 * 1024}"
+            "\r\n\r\n"))
+        assert too_big.startswith(b"HTTP/1.1 413")
+        not_a_post = await _raw_request(port, "GET /limber-hook HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert not_a_post.startswith(b"HTTP/1.1 405")
+
+
+async def test_webhook_caps_connections_and_stalled_ones_never_keep_an_update_out(
+    fake, pipeline, tmp_path
+) -> None:
+    # Before: 1,100 connections that never sent their headers held every descriptor for good,
+    # and real updates timed out.
+    from bot.telegram_delivery import WebhookLimits
+
+    fake.reset()
+    port = _free_port()
+    settings = _webhook_settings(fake, tmp_path, port)
+    app = build_application(settings, pipeline, request_timeout=1.0)
+    limits = WebhookLimits(max_connections=3, header_timeout=0.5)
+    url = f"http://127.0.0.1:{port}/limber-hook"
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"}
+    async with polling(app, webhook=True, webhook_limits=limits):
+        stalled = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
+        await asyncio.sleep(0.1)  # the cap is reached: three connections, no request
+        message = fake.message(QUESTION)
+        async with httpx.AsyncClient() as client:  # a real update still gets in...
+            delivered = await client.post(url, headers=headers, content=json.dumps(
+                {"update_id": 7, "message": message}))
+        assert delivered.status_code == 200
+        closed = 0
+        for reader, writer in stalled:  # ...the oldest stalled one made way; the rest time out
+            assert await asyncio.wait_for(reader.read(100), timeout=5) == b""
+            closed += 1
+            writer.close()
+        [reply] = await fake.replies(1)
+        assert "Source:" in _text(reply)
+    assert closed == 3
+    assert app.bot_data["limber"].webhook.refused_connections >= 1
 
 
 def _free_port() -> int:
@@ -890,3 +967,76 @@ async def test_inline_query_for_a_red_flag_offers_the_care_instruction_not_passa
     [result] = bot.fake.inline_answers(query_id)
     text = unescape_html(result["input_message_content"]["message_text"])
     assert "999" in text and "Source:" not in text and text.endswith(DISCLAIMER)
+
+
+# -- one busy chat, the inbox ------------------------------------------------------------------
+
+
+async def test_a_flooded_group_gets_one_busy_notice_per_user_and_delays_no_other_chat(
+    fake, pipeline, tmp_path
+) -> None:
+    # Before: every mention was queued (each holding one of 256 slots while it waited for the
+    # group's pacing), nobody was told, an unrelated private question waited behind them, and
+    # a stop waited for the whole queue to drain.
+    fake.reset()
+    settings = Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
+                        feedback_db=tmp_path / "f.sqlite3", reload_interval=0,
+                        per_chat_max_rate=0.5, chat_queue_limit=3, user_rate_limit=0)
+    app = build_application(settings, pipeline, request_timeout=1.0)
+    group = -100777
+    users = [7000 + n for n in range(6)]
+    async with polling(app, timeout=1):
+        mentions = [fake.message(f"@{BOT_USERNAME} {QUESTION}", user_id=users[n % len(users)],
+                                 chat_id=group, chat_type="supergroup") for n in range(30)]
+        assert await fake.until(lambda: len(fake.requests("getUpdates")) >= 2)
+        await asyncio.sleep(0.3)  # the flood is fetched and admitted or refused
+        private = fake.message(OTHER_QUESTION, user_id=999)
+        assert await fake.until(lambda: any(m["chat_id"] == 999 for m in fake.sent()), timeout=10)
+        group_replies_so_far = [m for m in fake.sent() if m["chat_id"] == group]
+        assert len(group_replies_so_far) < 3 + len(users), "the private answer waited for the group"
+        dispatcher = app.bot_data["limber"].dispatcher
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 10  # a stop with a paced backlog still ends quickly
+    assert dispatcher.busy_refused == 30 - 3
+    by_message = {m["message_id"]: m["from"]["id"] for m in mentions}
+    notices = Counter(by_message[int(c.params["reply_parameters"]["message_id"])]
+                      for c in fake.requests("sendMessage")
+                      if c.params["chat_id"] == group and "busy" in c.params["text"])
+    assert notices and set(notices.values()) == {1}  # one notice per user, never a second
+    assert private["chat"]["id"] == 999
+    with sqlite3.connect(tmp_path / "inbox.sqlite3") as db:
+        (unanswered,) = db.execute("SELECT COUNT(*) FROM updates WHERE answered_at IS NULL").fetchone()
+    assert unanswered <= 3  # only admitted work can be left for the next start
+    _check_what_users_saw(fake)  # the busy notices end with the disclaimer too
+
+
+async def test_the_inbox_is_answered_at_start_and_an_answered_update_never_again(
+    fake, pipeline, tmp_path
+) -> None:
+    from bot.inbox import Inbox
+
+    fake.reset()
+    settings = Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
+                        feedback_db=tmp_path / "f.sqlite3", reload_interval=0)
+    fake.message(QUESTION, user_id=61)  # a previous run stored it and died before answering
+    fake.message(OTHER_QUESTION, user_id=62)  # a previous run answered it
+    stored = list(fake._updates)  # what that run fetched (and the next offset confirms)
+    inbox = Inbox(settings.inbox_path)
+    inbox.add(stored)
+    inbox.mark_answered(stored[1]["update_id"])
+    inbox.close()
+    app = build_application(settings, pipeline, request_timeout=1.0)
+    async with polling(app, timeout=1):
+        [reply] = await fake.replies(1)
+        assert reply["chat_id"] == 61
+        fake.message("/help", user_id=63)
+        await fake.replies(2)
+        await asyncio.sleep(0.2)
+    assert [m["chat_id"] for m in fake.sent()] == [61, 63]  # ...and it is not answered twice
+
+
+async def test_a_reply_full_of_emoji_is_split_by_telegrams_count(start_bot) -> None:
+    # Before: "/a" plus 2,040 emoji got a 400 "message is too long", then an apology.
+    bot = await start_bot()
+    await bot.ask("/a" + "😀" * 2040, replies=2)
+    assert not [c for c in bot.fake.requests("sendMessage") if c.error]

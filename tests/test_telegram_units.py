@@ -178,9 +178,16 @@ def test_feedback_store_rejects_an_unknown_vote(tmp_path: Path) -> None:
 
 
 def test_damaged_salt_file_is_a_clear_error(tmp_path: Path) -> None:
+    # Before: a bare ValueError, which the command line printed as a traceback (exit 1).
+    from index.errors import LimberError
+
     path = tmp_path / "f.sqlite3"
     Path(f"{path}.salt").write_text("not hex at all")
-    with pytest.raises(ValueError, match="delete it"):
+    with pytest.raises(LimberError, match="delete it"):
+        FeedbackStore(path)
+    Path(f"{path}.salt").unlink()
+    Path(f"{path}.salt").mkdir()
+    with pytest.raises(LimberError, match="cannot be read"):
         FeedbackStore(path)
 
 
@@ -289,7 +296,7 @@ def test_every_block_the_renderer_makes_is_valid_telegram_html(pipeline) -> None
 def test_log_lines_are_scrubbed_of_the_token_even_in_tracebacks() -> None:
     import logging
 
-    from bot.telegram_app import _RedactingFormatter
+    from bot.redact import RedactingFormatter as _RedactingFormatter
 
     formatter = _RedactingFormatter("%(message)s", [TEST_TOKEN, ""])
     try:
@@ -301,3 +308,68 @@ def test_log_lines_are_scrubbed_of_the_token_even_in_tracebacks() -> None:
                                    sys.exc_info())
     line = formatter.format(record)
     assert TEST_TOKEN not in line and line.count("<redacted>") == 2
+
+
+def test_the_webhook_listens_on_localhost_unless_told_otherwise() -> None:
+    # Before: 0.0.0.0, reachable by anyone who can reach the machine.
+    assert Settings().webhook_listen == "127.0.0.1"
+    assert Settings.from_env({}).webhook_listen == "127.0.0.1"
+
+
+def test_the_random_webhook_secret_never_reaches_a_debug_log_line(capsys) -> None:
+    import logging
+
+    from bot.telegram_app import _configure_logging
+
+    settings = Settings(telegram_token=TEST_TOKEN, webhook_url="https://e/x", log_level="DEBUG")
+    _configure_logging(settings)
+    try:
+        secret = webhook_options(settings)["secret_token"]
+        logging.getLogger("limber.test.ExtBot").debug(  # as PTB's debug line would say it
+            "Calling Bot API endpoint `setWebhook` with parameters `{'secret_token': '%s'}`", secret)
+        logged = capsys.readouterr().err
+    finally:
+        logging.getLogger().handlers.clear()
+    assert "setWebhook" in logged and secret not in logged
+
+
+def test_out_of_descriptors_the_accept_loop_pauses_and_logs_once_a_second(caplog) -> None:
+    # Before: EMFILE from accept() gave a traceback on every turn of the event loop (185 MB in 16 s).
+    import asyncio
+    import errno
+    import logging
+    import socket
+
+    from bot.telegram_delivery import _accept_handler, _OncePerSecond
+
+    class Exhausted:
+        def __init__(self, real: socket.socket) -> None:
+            self.real = real
+            self.calls = 0
+
+        def fileno(self) -> int:
+            return self.real.fileno()
+
+        def accept(self):
+            self.calls += 1
+            raise OSError(errno.EMFILE, "Too many open files")
+
+    async def run() -> Exhausted:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        client = socket.create_connection(listener.getsockname())  # keeps the listener readable
+        exhausted = Exhausted(listener)
+        remove = _accept_handler(exhausted, lambda *_: None, _OncePerSecond())  # type: ignore[arg-type]
+        await asyncio.sleep(0.5)
+        remove()
+        client.close()
+        listener.close()
+        return exhausted
+
+    caplog.set_level(logging.DEBUG, logger="bot.telegram_delivery")
+    exhausted = asyncio.run(run())
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert exhausted.calls == 1  # paused for a second after the first failure, not spinning
+    assert len(errors) == 1 and "EMFILE" in errors[0].getMessage()
