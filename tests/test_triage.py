@@ -221,3 +221,9 @@ def test_the_triage_report_tallies_replies_by_category(pipeline) -> None:
     assert report.by_category["cauda_equina"] == {"red_flag": 1}
     table = confusion_table(report)
     assert table.splitlines()[1].startswith("cauda_equina")  # red-flag categories first
+
+
+def test_a_huge_single_word_message_is_triaged_quickly_and_answered(pipeline) -> None:
+    # Before: triage's typo repair was quadratic in word length (1 MB: no answer in 60 s).
+    answer = pipeline.answer("a" * 1_000_000)
+    assert answer.reply.endswith(DISCLAIMER)

@@ -109,6 +109,9 @@ _SWAPPED_SHORT = {
 }
 
 
+_LONGEST_REPAIRED = 24  # longer than any key term and its typo: a 1 MB "word" costs nothing
+
+
 @lru_cache(maxsize=8192)
 def _repair_word(word: str) -> str:
     """The target that ``word`` misspells by one edit, else ``word`` unchanged."""
@@ -116,7 +119,7 @@ def _repair_word(word: str) -> str:
         return _TYPO_EXTRA[word]
     if word in _SWAPPED_SHORT:
         return _SWAPPED_SHORT[word]
-    if len(word) < 5 or word in _TYPO_TARGETS or word in _REAL_NEIGHBOURS:
+    if len(word) < 5 or len(word) > _LONGEST_REPAIRED or word in _TYPO_TARGETS or word in _REAL_NEIGHBOURS:
         return word
     found: set[str] = set()
     if missing := _TARGET_BY_DELETION.get(word):  # a letter missing: "blader"
