@@ -18,6 +18,7 @@ import numpy as np
 from bot.answer import Answer, AnswerKind, Block, Offer, Span
 from bot.conversation import Conversation, Turn
 from bot.followup import Resolution, ask_type_bonus, looks_dependent
+from bot.passage_quality import is_pointer_passage, points_elsewhere
 from bot.replies import DISCLAIMER, FORGOT_CONVERSATION, acknowledgement_text
 from bot.triage import (
     Source,
@@ -64,6 +65,7 @@ class Policy:
     shown_margin: float = 0.05  # the passage already shown wins when this close to the best
     sure_alarm: float = 0.6  # a classifier red flag this confident stands whatever the context
     short_message_words: int = 6  # a message this short may lean on the context without a pronoun
+    pointer_penalty: float = 0.08  # ranking cost of a passage that only points elsewhere
     follow_up_evidence: float = 0.45  # a sentence this close to a follow-up (with its ask) answers it
     max_highlights: int = 3
 
@@ -158,8 +160,9 @@ class Pipeline:
         found = self._relevant(text, vector) if found is None else found
         follow_up = resolution is not None and resolution.follow_up
         searched_for = resolution.query if resolution is not None else None
-        if not found or (found[0].score < self.policy.answer_threshold and not sure):
-            best = f"best score {found[0].score:.3f}" if found else "no passages"
+        top_score = max((p.score for p in found), default=0.0)  # ranking may demote the best
+        if not found or (top_score < self.policy.answer_threshold and not sure):
+            best = f"best score {top_score:.3f}" if found else "no passages"
             return self._reply(question, AnswerKind.NO_ANSWER, _no_answer_blocks(),
                                notes=(best,), searched_for=searched_for, follow_up=follow_up)
         if follow_up and vector is not None:
@@ -177,7 +180,7 @@ class Pipeline:
     ) -> Answer:
         """A message after earlier turns: on its own, or as a follow-up of the last one."""
         alone = self._relevant(text, vector)
-        alone_best = alone[0].score if alone else 0.0
+        alone_best = max((p.score for p in alone), default=0.0)
         dependent = looks_dependent(text)
         answerable_alone = alone_best >= self.policy.answer_threshold
         if not dependent and alone_best >= self.policy.answer_threshold + self.policy.own_topic_margin:
@@ -194,7 +197,7 @@ class Pipeline:
         combined_vector = self._encode(combined)  # the one extra encode of a follow-up
         shown = context.passage_ids[:1]
         together = self._prefer_shown(self._relevant(combined, combined_vector, keep=shown), context, text)
-        together_best = together[0].score if together else 0.0
+        together_best = max((p.score for p in together), default=0.0)
         # A message that does not point back keeps its own answer when it has one; context
         # only rescues it from "no answer", and only with clear evidence.
         helps = (together_best >= self.policy.answer_threshold + self.policy.context_gain
@@ -220,6 +223,10 @@ class Pipeline:
             return False
         focused = self._refocus(scored, text, vector).sentence_scores
         return bool(focused) and max(focused) >= self.policy.follow_up_evidence
+
+    def _pointer_penalty(self, scored: ScoredPassage) -> float:
+        """A passage that only introduces content elsewhere ranks behind real instructions."""
+        return self.policy.pointer_penalty if is_pointer_passage(scored.passage) else 0.0
 
     def _alarm_fades_in_context(self, text: str, verdict: Triage | None, context: Turn) -> bool:
         """A follow-up that only the classifier flagged, weakly, and not once read in context.
@@ -296,10 +303,16 @@ class Pipeline:
         """
         k = max(self.top_k * 3, 10) if not keep else max(self.top_k * 3, 50)
         result = self.retriever.search(text, k=k, vector=vector)
+        # The score shown is the one ranked by: a pointer passage's is lowered, not just moved.
+        ranked = sorted(
+            (replace(p, score=p.score - penalty) if (penalty := self._pointer_penalty(p)) else p
+             for p in result.passages),
+            key=lambda p: -p.score,
+        )
         kept: list[ScoredPassage] = []
         seen: list[np.ndarray] = []
         index = self.retriever.index
-        for candidate in result.passages:
+        for candidate in ranked:
             if candidate.passage.id in keep:
                 kept.append(candidate)
                 continue
@@ -323,15 +336,19 @@ class Pipeline:
         sentences = passage.sentences or (passage.text,)
         marked = self._highlights(scored)
         shown = _excerpt(sentences, marked)
+        # A sentence that only points at stretches elsewhere on its page is left out.
+        dropped = {i for i, s in enumerate(sentences) if points_elsewhere(s) and i not in marked}
+        if len(dropped) == len(sentences):
+            dropped = set()
+        kept = [i for i in range(shown[0], shown[1]) if i not in dropped]
         spans: list[Span] = []
-        if shown[0] > 0:
+        if kept[0] > 0:
             spans.append(Span("… "))
-        for i in range(shown[0], shown[1]):
-            separator = " " if i < shown[1] - 1 else ""
+        for position, i in enumerate(kept):
+            if position:
+                spans.append(Span(" … " if i != kept[position - 1] + 1 else " "))
             spans.append(Span(sentences[i], bold=i in marked))
-            if separator:
-                spans.append(Span(separator))
-        if shown[1] < len(sentences):
+        if kept[-1] < len(sentences) - 1:
             spans.append(Span(" …"))
         return (Block(tuple(spans), quote=True), _source_block(scored))
 

@@ -7,6 +7,7 @@ import pytest
 from bot.answer import AnswerKind
 from bot.render import answer_json, console_text, telegram_parts
 from bot.replies import DISCLAIMER
+from index.passage import ScoredPassage
 
 SEED = "000_eb9de0a5e431290b"
 
@@ -118,3 +119,25 @@ def test_control_and_zero_width_characters_do_not_change_the_answer(pipeline) ->
     noisy = pipeline.answer("\u200bsci\u200batica\x00 stretches\u202e")
     assert noisy.kind is clean.kind
     assert [sp.passage.id for sp in noisy.passages][:1] == [sp.passage.id for sp in clean.passages][:1]
+
+
+def test_an_introduction_pointing_at_stretches_elsewhere_is_not_the_first_answer(pipeline) -> None:
+    from bot.passage_quality import is_pointer_passage
+
+    index = pipeline.retriever.index
+    pointers = [p for p in index.passages if is_pointer_passage(p)]
+    assert any("the following piriformis stretches" in p.text for p in pointers)
+    answer = pipeline.answer("hip stretches")
+    assert answer.kind is AnswerKind.ANSWER
+    assert not is_pointer_passage(answer.passages[0].passage)
+
+
+def test_a_quote_leaves_out_sentences_that_only_point_elsewhere(pipeline) -> None:
+    from bot.passage_quality import points_elsewhere
+
+    index = pipeline.retriever.index
+    passage = next(p for p in index.passages if "listed here" in p.text)
+    scores = (0.9,) + (0.1,) * (len(passage.sentences) - 1)
+    scored = ScoredPassage(passage=passage, score=0.5, sentence_scores=scores)
+    quote = pipeline.quote_blocks(scored)[0].text
+    assert not any(points_elsewhere(s) and s in quote for s in passage.sentences[1:])
