@@ -7,12 +7,12 @@ is ``answerable``, ``off_topic``, ``red_flag``, ``crisis`` or ``benign`` and
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.answer import Answer, AnswerKind
 from bot.conversation import Conversation
+from bot.jsonl import read_jsonl
 from bot.pipeline import Pipeline
 from index.ingest import normalise
 
@@ -66,23 +66,12 @@ class EvalReport:
 
 
 def load_cases(path: Path) -> list[EvalCase]:
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            cases.append(
-                EvalCase(
-                    question=data["question"],
-                    category=data["category"],
-                    relevant=tuple(data.get("relevant") or ()),
-                    style=data.get("style", ""),
-                )
-            )
-        except (ValueError, KeyError) as error:
-            raise ValueError(f"{path}:{number}: not an evaluation case ({error})") from None
-    return cases
+    return read_jsonl(path, lambda data: EvalCase(
+        question=data["question"],
+        category=data["category"],
+        relevant=tuple(data.get("relevant") or ()),
+        style=data.get("style", ""),
+    ), "an evaluation case")
 
 
 def _ratio(hits: int, total: int) -> float | None:
@@ -209,16 +198,8 @@ class TriageReport:
 
 
 def load_triage_cases(path: Path) -> list[TriageCase]:
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            cases.append(TriageCase(str(data["text"]), str(data["category"])))
-        except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(f"{path}:{number}: not a triage case ({error})") from None
-    return cases
+    return read_jsonl(path, lambda data: TriageCase(str(data["text"]), str(data["category"])),
+                      "a triage case")
 
 
 def evaluate_triage(pipeline: Pipeline, cases: list[TriageCase]) -> TriageReport:
@@ -293,19 +274,9 @@ class ConversationReport:
 
 
 def load_conversations(path: Path) -> list[list[ConversationTurn]]:
-    conversations = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            conversations.append([
-                ConversationTurn(str(t["text"]), str(t["kind"]), t.get("expect"))
-                for t in data["turns"]
-            ])
-        except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(f"{path}:{number}: not a conversation ({error})") from None
-    return conversations
+    return read_jsonl(path, lambda data: [
+        ConversationTurn(str(t["text"]), str(t["kind"]), t.get("expect")) for t in data["turns"]
+    ], "a conversation")
 
 
 def _squash(text: str) -> str:

@@ -17,14 +17,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
 from index.errors import LimberError
 from index.passage import ScoredPassage
 from index.store import LoadedIndex, load_index, read_manifest
+
+T = TypeVar("T")
 
 __all__ = ["IndexReloadError", "RetrievalParams", "Retriever", "SearchResult"]
 
@@ -167,19 +171,7 @@ class Retriever:
     def encode(self, query: str) -> np.ndarray:
         """The query's embedding as ``search`` reads it: computed once, shared with triage."""
         query = _truncate(query)
-        with self._lock:
-            index = self._index
-            cached = self._vectors.get(query)
-            if cached is not None:
-                self._vectors.move_to_end(query)
-                return cached
-        vector = index.encoder.encode_one(query)
-        with self._lock:
-            if index is self._index:
-                self._vectors[query] = vector
-                if len(self._vectors) > self._cache_size:
-                    self._vectors.popitem(last=False)
-        return vector
+        return self._cached(self._vectors, query, lambda index: index.encoder.encode_one(query))
 
     def search(self, query: str, k: int = 10, *, vector: np.ndarray | None = None) -> SearchResult:
         """The ``k`` best passages for ``query``, best first (fewer if the index is smaller).
@@ -188,19 +180,22 @@ class Retriever:
         spelling repair or synonyms changed what is searched for.
         """
         query = _truncate(query)
-        key = (query, k)
+        return self._cached(self._cache, (query, k), lambda index: self._search(index, query, k, vector))
+
+    def _cached(self, cache: OrderedDict[Any, T], key: Any, compute: Callable[[LoadedIndex], T]) -> T:
+        """``cache[key]``, or ``compute(index)`` kept there unless the index was swapped meanwhile."""
         with self._lock:
             index = self._index
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        result = self._search(index, query, k, vector)
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        value = compute(index)
         with self._lock:
             if index is self._index:
-                self._cache[key] = result
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        return result
+                cache[key] = value
+                if len(cache) > self._cache_size:
+                    cache.popitem(last=False)
+        return value
 
     def _search(
         self, index: LoadedIndex, query: str, k: int, query_vector: np.ndarray | None = None

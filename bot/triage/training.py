@@ -8,13 +8,13 @@ here only; the bot itself reads the resulting numbers with numpy.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from bot.jsonl import read_jsonl
 from bot.triage.classifier import NON_URGENT, TriageClassifier
 from bot.triage.types import Category
 from index.errors import LimberError
@@ -30,17 +30,9 @@ _URGENT = {c.value for c in Category}
 
 
 def load_examples(path: Path) -> list[dict[str, str]]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            rows.append({"text": str(row["text"]), "category": str(row["category"]),
-                         "author": str(row["author"])})
-        except (ValueError, KeyError, TypeError) as error:
-            raise LimberError(f"{path}:{number}: not a triage example ({error})") from None
-    return rows
+    return read_jsonl(path, lambda row: {"text": str(row["text"]), "category": str(row["category"]),
+                                         "author": str(row["author"])},
+                      "a triage example", LimberError)
 
 
 def label(category: str) -> str:
