@@ -2,6 +2,7 @@
 
     python scripts/evaluate.py tests/data/eval.jsonl [--index DIR] [--json] [--ablation] [--curve]
     python scripts/evaluate.py --triage MESSAGES.jsonl [--index DIR] [--misses]
+    python scripts/evaluate.py --conversations CONVERSATIONS.jsonl [--index DIR] [--misses]
 
 Prints recall@1, recall@3, MRR@10 (retrieval, answerable questions), the share of
 answerable questions answered, no-answer precision and recall, red-flag recall
@@ -12,6 +13,12 @@ dense alone and each step of the hybrid; --curve adds the no-answer trade-off.
 category, ``crisis``, or a non-urgent one such as ``lookalike``) and prints red-flag
 recall, crisis recall and false alarms of the whole pipeline, with a confusion table of
 category against the kind of reply each message got.
+
+--conversations plays conversations (``{"id", "turns": [{"text", "kind", "expect"}]}``,
+kind ``first``, ``follow_up`` or ``switch``; expect a snippet of the passage that
+answers the turn in context, or null for an honest no-answer) turn by turn, with
+and without the conversation, and prints the share right per kind of turn and how
+often each kind was resolved as a follow-up.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("cases", type=Path, help="JSONL question set (or messages, with --triage)")
     parser.add_argument("--triage", action="store_true", help="triage report by category")
+    parser.add_argument("--conversations", action="store_true", help="follow-up report by turn kind")
     parser.add_argument("--index", type=Path, help="index directory (default: LIMBER_INDEX_DIR or var/index)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--ablation", action="store_true", help="retrieval metrics per retrieval setting")
@@ -63,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     from bot.evaluation import (
         confusion_table,
         evaluate,
+        evaluate_conversations,
         evaluate_triage,
         load_cases,
+        load_conversations,
         load_triage_cases,
         no_answer_curve,
     )
@@ -75,11 +85,26 @@ def main(argv: list[str] | None = None) -> int:
         pipeline = open_pipeline(Settings.from_env(index_dir=args.index))
         if args.triage:
             triage_cases = load_triage_cases(args.cases)
+        elif args.conversations:
+            conversations = load_conversations(args.cases)
         else:
             cases = load_cases(args.cases)
     except (LimberError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.conversations:
+        print(f"conversations: {len(conversations)}")
+        print("turn kind     n    alone  with context  resolved as follow-up")
+        alone = evaluate_conversations(pipeline, conversations, with_context=False)
+        together = evaluate_conversations(pipeline, conversations)
+        for kind in ("first", "follow_up", "switch"):
+            if kind in together.counts:
+                print(f"{kind:<12}{together.counts[kind]:>3}    {alone.correct[kind]:.3f}  "
+                      f"{together.correct[kind]:>12.3f}  {together.resolved_as_follow_up[kind]:>21.3f}")
+        if args.misses:
+            for miss in together.misses:
+                print(f"  {json.dumps(miss, ensure_ascii=False)}")
+        return 0
     if args.triage:
         triage = evaluate_triage(pipeline, triage_cases)
         print(f"messages: {len(triage_cases)}")

@@ -112,3 +112,23 @@ def test_ask_json_keeps_one_conversation_per_id_and_plain_lines_stand_alone(seed
     assert out[2]["question"] == "how long do I hold it?"
     assert out[2]["passages"] and out[2]["passages"][0]["id"] == out[0]["passages"][0]["id"]
     assert out[3]["kind"] != "answer" or out[3]["passages"][0]["id"] != out[0]["passages"][0]["id"]
+
+
+def test_the_conversation_report_scores_follow_ups_with_and_without_context(
+    pipeline, tmp_path: Path
+) -> None:
+    from bot.evaluation import evaluate_conversations, load_conversations
+
+    hold = "Hold for eight to 12 breaths"
+    line = {"id": "c1", "turns": [
+        {"text": "how do I do the frog stretch for my hips?", "kind": "first", "expect": hold},
+        {"text": "how long do I hold it?", "kind": "follow_up", "expect": hold},
+    ]}
+    path = tmp_path / "conversations.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    conversations = load_conversations(path)
+    together = evaluate_conversations(pipeline, conversations)
+    assert together.counts == {"first": 1, "follow_up": 1}
+    assert together.correct["follow_up"] == 1.0 and together.resolved_as_follow_up["follow_up"] == 1.0
+    alone = evaluate_conversations(pipeline, conversations, with_context=False)
+    assert alone.resolved_as_follow_up["follow_up"] == 0.0
