@@ -9,6 +9,7 @@ first answer, and a sentence that only points is a poor part of a quote.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from index.passage import Passage
 
@@ -42,6 +43,7 @@ _INSTRUCTION = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)  # a passage's text never changes: read it once
 def is_pointer_passage(passage: Passage) -> bool:
     """The passage introduces content elsewhere and gives no instruction of its own."""
     sentences = passage.sentences or (passage.text,)

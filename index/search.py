@@ -169,9 +169,21 @@ class Retriever:
     # -- search ----------------------------------------------------------------------------
 
     def encode(self, query: str) -> np.ndarray:
-        """The query's embedding as ``search`` reads it: computed once, shared with triage."""
+        """The query's embedding as ``search`` reads it (spelling repaired, lay words added):
+        computed once per question and shared with triage."""
         query = _truncate(query)
-        return self._cached(self._vectors, query, lambda index: index.encoder.encode_one(query))
+        return self._cached(
+            self._vectors, query, lambda index: index.encoder.encode_one(self._understand(index, query))
+        )
+
+    def _understand(self, index: LoadedIndex, query: str) -> str:
+        """The query as searched: spelling repaired and lay words expanded, as the params say."""
+        p = self.params
+        repair = index.lexical.analyzer.repair(query)
+        understood = repair.text if p.repair else query
+        if p.expand and repair.expansion:
+            understood = f"{understood} ({repair.expansion})"
+        return understood
 
     def search(self, query: str, k: int = 10, *, vector: np.ndarray | None = None) -> SearchResult:
         """The ``k`` best passages for ``query``, best first (fewer if the index is smaller).
@@ -202,17 +214,14 @@ class Retriever:
     ) -> SearchResult:
         p = self.params
         analyzer = index.lexical.analyzer
-        repair = analyzer.repair(query)
-        understood = repair.text if p.repair else query
-        if p.expand and repair.expansion:
-            understood = f"{understood} ({repair.expansion})"
+        understood = self._understand(index, query)
         count = len(index.passages)
         paragraph = np.zeros(count, dtype=np.float32)
         sentence = np.zeros(count, dtype=np.float32)
         sentence_scores = np.zeros(0, dtype=np.float32)
         if p.mode in ("hybrid", "dense"):
-            reusable = query_vector is not None and understood == query
-            vector = query_vector if reusable else index.encoder.encode_one(understood)
+            # ``query_vector`` is ``encode(query)``: the embedding of ``understood`` already.
+            vector = query_vector if query_vector is not None else index.encoder.encode_one(understood)
             paragraph = self._paragraph_scores(index, vector)
             if len(index.sentence_vectors):
                 sentence_scores = index.sentence_vectors @ vector
