@@ -21,6 +21,7 @@ import numpy as np
 
 from index.errors import CorpusError
 from index.formats import READERS, read_document
+from index.lexicon import LEXICON_FILE
 from index.passage import Passage
 
 __all__ = [
@@ -345,8 +346,8 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
         if any(_is_saved_page_folder(corpus_dir.joinpath(*relative.parts[: i + 1]))
                for i in range(len(relative.parts) - 1)):
             continue
-        if path.name.lower() in _NOT_INDEXED:
-            continue
+        if path.name.lower() in _NOT_INDEXED or relative.as_posix() == LEXICON_FILE:
+            continue  # the lexicon is the corpus's query vocabulary, read by the build
         if path.suffix.lower() not in ACCEPTED_SUFFIXES:
             raise CorpusError(
                 f"unknown format: {relative} (accepted: {', '.join(ACCEPTED_SUFFIXES)}; "
@@ -362,9 +363,10 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 
 def corpus_hash(files: list[Path], corpus_dir: Path) -> str:
-    """A content hash of the corpus: names and bytes of every document."""
+    """A content hash of the corpus: names and bytes of every document, and of its lexicon."""
     digest = hashlib.sha256()
-    for path in files:
+    lexicon = corpus_dir / LEXICON_FILE
+    for path in [*files, *([lexicon] if lexicon.is_file() else [])]:
         digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
