@@ -26,6 +26,7 @@ _GREETING = re.compile(
     r"|sir|madam|doctor|dr)\b[\w .,'!-]*$",
     re.IGNORECASE,
 )
+_THANKS = re.compile(r"^(?:thanks?|thank you|many thanks|thx|cheers|regards|best|sincerely)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+|\n+")
 _ASK_OPENING = re.compile(
     r"^(?:(?:and|but|so|also|now|then|please|ok|okay|well)[, ]+)*"
@@ -80,8 +81,8 @@ def _sentences(text: str) -> list[str]:
 def asks(sentence: str) -> bool:
     """Does this sentence ask something (a question, or a request for information)?"""
     stripped = sentence.strip().strip("\"“”'‘’()[]-* ")
-    if not stripped:
-        return False
+    if not stripped or _THANKS.match(stripped):
+        return False  # "Thanks for any help you can give" asks nothing
     if stripped.endswith("?"):
         return True
     return bool(_ASK_OPENING.match(stripped)) or bool(_ASK_PHRASE.search(stripped))

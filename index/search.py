@@ -58,7 +58,8 @@ class RetrievalParams:
     title_dense: float = 0.5  # share of a titled passage's paragraph similarity taken by its title
     title_lexical: float = 0.5  # share of a titled passage's BM25 evidence taken by its title
     focus: bool = True  # weight a long message's subject line and asking sentences
-    focus_weight: float = 0.5  # their share of the query vector and of BM25
+    focus_weight: float = 0.4  # their share of the query vector and of BM25
+    rest_terms: int = 20  # the rest of a long message weighs in BM25 as at most this many terms
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,10 @@ class Retriever:
                 focus_terms = analyzer.query_terms(
                     focus_understood if p.repair else focus, expand=p.expand
                 )
-                raw = (1 - p.focus_weight) * raw + p.focus_weight * self._bm25(index, focus_terms)
+                # BM25 adds up over terms: a long story would outweigh its question by sheer
+                # volume, so beyond ``rest_terms`` distinct terms the rest counts as that many.
+                rest = min(1.0, p.rest_terms / max(1, len(set(terms))))
+                raw = (1 - p.focus_weight) * rest * raw + p.focus_weight * self._bm25(index, focus_terms)
             lexical = raw / (raw + p.lexical_half)
         fused = self._fuse(paragraph, sentence, lexical)
         top = _top(fused, k)
