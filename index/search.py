@@ -180,13 +180,12 @@ class Retriever:
         paragraph = np.zeros(count, dtype=np.float32)
         sentence = np.zeros(count, dtype=np.float32)
         sentence_scores = np.zeros(0, dtype=np.float32)
+        share = self._focus_share(index, understood) if focus_understood else 0.0
         if p.mode in ("hybrid", "dense"):
             reusable = query_vector is not None and understood == query
             vector = query_vector if reusable else index.encoder.encode_one(understood)
             if focus_understood:
-                mixed = (1 - p.focus_weight) * vector + p.focus_weight * index.encoder.encode_one(
-                    focus_understood
-                )
+                mixed = (1 - share) * vector + share * index.encoder.encode_one(focus_understood)
                 vector = (mixed / max(float(np.linalg.norm(mixed)), 1e-12)).astype(np.float32)
             paragraph = self._paragraph_scores(index, vector)
             if len(index.sentence_vectors):
@@ -211,7 +210,7 @@ class Retriever:
                 # BM25 adds up over terms: a long story would outweigh its question by sheer
                 # volume, so beyond ``rest_terms`` distinct terms the rest counts as that many.
                 rest = min(1.0, p.rest_terms / max(1, len(set(terms))))
-                raw = (1 - p.focus_weight) * rest * raw + p.focus_weight * self._bm25(index, focus_terms)
+                raw = (1 - share) * rest * raw + share * self._bm25(index, focus_terms)
             lexical = raw / (raw + p.lexical_half)
         fused = self._fuse(paragraph, sentence, lexical)
         top = _top(fused, k)
@@ -226,6 +225,13 @@ class Retriever:
             for i in top
         ]
         return SearchResult(query=query, understood_as=understood, passages=ranked, focus=focus)
+
+    def _focus_share(self, index: LoadedIndex, message: str) -> float:
+        """The question's share of the search: ``focus_weight``, and more for a message longer
+        than the model reads (256 tokens), whose vector stands only for its opening part."""
+        tokens = index.encoder.count_tokens(message)
+        unread = 1.0 - index.encoder.max_tokens / tokens if tokens > index.encoder.max_tokens else 0.0
+        return max(self.params.focus_weight, unread)
 
     def _understood(self, index: LoadedIndex, text: str) -> str:
         """``text`` as searched: spelling repaired, glossary descriptions added (per params)."""
