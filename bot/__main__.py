@@ -200,6 +200,8 @@ def _search(args: argparse.Namespace, settings) -> int:
         return 0
     if result.understood_as != result.query:
         print(f"(searched for: {result.understood_as})")
+    if result.focus:
+        print(f"(weighted as the question: {result.focus})")
     for rank, sp in enumerate(result.passages, start=1):
         first_line = sp.passage.text if len(sp.passage.text) <= 100 else sp.passage.text[:97] + "..."
         print(f"{rank:>2}. {sp.score:.3f}  {sp.passage.source}\n    {first_line}")

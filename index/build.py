@@ -21,10 +21,11 @@ from index.changes import IndexChanges, compare_builds, file_hashes, previous_bu
 from index.embed import MODEL_NAME, ONNX_FILE, Encoder, export_onnx_model
 from index.errors import BUILD_COMMAND, LimberError
 from index.ingest import IngestResult, read_corpus
+from index.lexicon import Lexicon
 from index.passage import Passage
 from index.store import Manifest, write_index
 
-__all__ = ["BuildError", "BuildReport", "EmbeddingCache", "build_index", "prepare_model"]
+__all__ = ["BuildError", "BuildReport", "EmbeddingCache", "build_index", "distinct_titles", "prepare_model"]
 
 
 class BuildError(LimberError):
@@ -209,6 +210,8 @@ class _Vectors:
     window_owner: np.ndarray  # the passage of each window vector
     sentences: np.ndarray  # one unit vector per sentence (empty for large corpora)
     sentence_owner: np.ndarray  # the passage of each sentence vector
+    titles: np.ndarray  # one unit vector per distinct passage title
+    title_of: np.ndarray  # each passage's row in ``titles``, -1 for a passage without a title
     embedded: int  # distinct texts embedded now
     cached: int  # distinct texts found in the cache
     windowed: int  # passages longer than the model's window, embedded in windows
@@ -232,10 +235,22 @@ def _window_cuts(
     return [known[key] for key in keys]
 
 
+def distinct_titles(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
+    """The distinct titles of ``passages`` (a heading heads several paragraphs), and each
+    passage's row among them (-1: no title)."""
+    rows: dict[str, int] = {}
+    title_of = np.full(len(passages), -1, dtype=np.int32)
+    for number, passage in enumerate(passages):
+        title = (passage.title or "").strip()
+        if title:
+            title_of[number] = rows.setdefault(title, len(rows))
+    return list(rows), title_of
+
+
 def _passage_vectors(
     passages: list[Passage], encoder: Encoder, cache: EmbeddingCache, show_progress: bool
 ) -> _Vectors:
-    """Embed every passage (in windows when long) and, for small corpora, every sentence."""
+    """Embed every passage (in windows when long), its title, and, for small corpora, every sentence."""
     with_sentences = len(passages) <= SENTENCE_VECTOR_LIMIT
     window_texts: list[str] = []
     window_owner: list[int] = []
@@ -250,15 +265,18 @@ def _passage_vectors(
         if with_sentences:
             sentence_texts += sentences
             sentence_owner += [number] * len(sentences)
+    title_texts, title_of = distinct_titles(passages)
     vectors, embedded, cached = _embed_all(
-        window_texts + sentence_texts, encoder, cache, show_progress
+        window_texts + sentence_texts + title_texts, encoder, cache, show_progress
     )
-    window_vectors, sentence_vectors = vectors[: len(window_texts)], vectors[len(window_texts) :]
+    sentences_end = len(window_texts) + len(sentence_texts)
     return _Vectors(
-        window_vectors,
+        vectors[: len(window_texts)],
         np.asarray(window_owner, dtype=np.int32),
-        sentence_vectors,
+        vectors[len(window_texts) : sentences_end],
         np.asarray(sentence_owner, dtype=np.int32),
+        vectors[sentences_end:],
+        title_of,
         embedded,
         cached,
         windowed,
@@ -328,6 +346,7 @@ def _build(
             f"nothing to index in {corpus_dir}: every paragraph was dropped "
             f"({ingest.dropped_by_reason()})"
         )
+    lexicon = Lexicon.of_corpus(corpus_dir)  # the corpus's synonyms and glossary, if it has them
     mark = time.perf_counter()
     model_dir = prepare_model(cache_dir)
     encoder = Encoder(model_dir, threads=os.cpu_count() or 1)
@@ -347,6 +366,9 @@ def _build(
         vector_owner=vectors.window_owner,
         sentence_vectors=vectors.sentences,
         sentence_owner=vectors.sentence_owner,
+        title_vectors=vectors.titles,
+        title_of=vectors.title_of,
+        lexicon=lexicon,
         model_dir=model_dir,
         manifest_extra={
             "corpus_dir": str(corpus_dir.resolve()),

@@ -22,6 +22,7 @@ import numpy as np
 
 from index.errors import CorpusError
 from index.formats import READERS, read_document
+from index.lexicon import LEXICON_FILE
 from index.passage import Passage
 
 __all__ = [
@@ -408,8 +409,8 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
                 continue
             elif not entry.is_file(follow_symlinks=False):
                 continue  # sockets, devices, fifos
-            if path.name.lower() in _NOT_INDEXED:
-                continue
+            if path.name.lower() in _NOT_INDEXED or relative.as_posix() == LEXICON_FILE:
+                continue  # the lexicon is the corpus's query vocabulary, read by the build
             if path.name.lower().endswith(METADATA_SUFFIX):
                 document = path.name[: -len(METADATA_SUFFIX)]
                 if not path.with_name(document).is_file():
@@ -432,9 +433,10 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
 
 
 def corpus_hash(files: list[Path], corpus_dir: Path) -> str:
-    """A content hash of the corpus: names and bytes of every document."""
+    """A content hash of the corpus: names and bytes of every document, and of its lexicon."""
     digest = hashlib.sha256()
-    for path in files:
+    lexicon = corpus_dir / LEXICON_FILE
+    for path in [*files, *([lexicon] if lexicon.is_file() else [])]:
         digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
         if (metadata := _metadata_path(path)).is_file():  # a new title changes what users read

@@ -2,8 +2,10 @@
 
 Queries get two repairs the dense model cannot do well on its own: spelling
 correction against the corpus's own vocabulary ("hamstings" -> "hamstrings"),
-and expansion of lay words to the words the documents use ("butt" -> "buttocks
-glutes"), kept only where the documents do use them.
+and, when the corpus carries a lexicon (``index.lexicon``: data next to the corpus,
+never code), expansion of lay words to the words the documents use ("butt" ->
+"buttocks glutes"), kept only where the documents do use them, and descriptions of
+named exercises from its glossary.
 """
 
 from __future__ import annotations
@@ -18,127 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["GLOSSARY", "SYNONYMS", "Analyzer", "LexicalIndex", "QueryRepair", "glossary_expansion"]
+from index.lexicon import LEXICON_FILE, Lexicon
+
+__all__ = ["Analyzer", "LexicalIndex", "QueryRepair"]
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-# Lay words and abbreviations people type -> the words documents about backs and hips use.
-# Only targets present in the corpus vocabulary are kept at build time.
-SYNONYMS: dict[str, str] = {
-    "si": "sacroiliac si joint",
-    "sij": "sacroiliac si joint",
-    "sacroiliac": "si joint",
-    "psoas": "hip flexor psoas",
-    "iliopsoas": "hip flexor psoas",
-    "sciatic": "sciatica sciatic nerve",
-    "sciatica": "sciatic nerve",
-    "butt": "buttocks glutes butt",
-    "bum": "buttocks glutes butt",
-    "booty": "buttocks glutes",
-    "arse": "buttocks glutes",
-    "ass": "buttocks glutes",
-    "glute": "glutes gluteus",
-    "buttock": "glutes butt",
-    "tailbone": "coccyx sacroiliac spine",
-    "lbp": "low back pain",
-    "lumbar": "lower back",
-    "backache": "back pain",
-    "hammies": "hamstrings",
-    "hammy": "hamstrings",
-    "hamstring": "hamstrings",
-    "quads": "quadriceps",
-    "quad": "quadriceps",
-    "abs": "core",
-    "abductors": "abductor outer hip",
-    "adductors": "adductor inner thigh groin",
-    "groin": "adductor inner thigh",
-    "stretching": "stretch stretches",
-    "exercise": "exercises workout",
-    "workout": "exercise",
-    "yoga": "pose",
-    "pigeon": "hip opening stretch pose",
-    "cat": "pose arch back",
-    "cow": "pose arch back",
-    "tight": "tightness shortened",
-    "stiff": "tight tightness",
-    "stiffness": "tight tightness",
-    "sore": "pain",
-    "ache": "pain",
-    "aching": "pain",
-    "hurts": "pain",
-    "hurt": "pain",
-    "painful": "pain",
-    "sitting": "sedentary sit desk",
-    "desk": "sitting sedentary",
-    "office": "desk sitting",
-    "jab": "injection",
-    "shot": "injection",
-    "injection": "injection",
-    "mri": "imaging",
-    "xray": "imaging x ray",
-    "scan": "imaging",
-    "scans": "imaging",
-    "numb": "numbness",
-    "pins": "tingling",
-    "needles": "tingling",
-    "limp": "limp gluteus medius",
-    "running": "run runners",
-    "runner": "run running",
-    "arthritic": "arthritis",
-    "meds": "medications",
-    "pus": "abscess infection",
-    "infected": "infection abscess",
-}
-
-# Named exercises and poses people ask for by name, described the way instructions describe
-# them. The description is added to the query, for BM25 and for the dense model alike.
-GLOSSARY: dict[str, str] = {
-    "bird dog": "on hands and knees raise the opposite arm and leg in line with your body",
-    "birddog": "on hands and knees raise the opposite arm and leg in line with your body",
-    "cat cow": "on hands and knees arch your back and round your spine",
-    "cat-cow": "on hands and knees arch your back and round your spine",
-    "cat camel": "on hands and knees arch your back and round your spine",
-    "frog pose": "on hands and knees widen your knees, shins parallel, ease forward onto forearms",
-    "frog stretch": "on hands and knees widen your knees, shins parallel, ease forward onto forearms",
-    "camel pose": "kneeling, lean your torso back and rest your hands on your heels",
-    "ustrasana": "kneeling, lean your torso back and rest your hands on your heels",
-    "child's pose": "kneeling, sit back on your heels and fold forward",
-    "forward fold": "seated forward fold stretching hamstrings and spine",
-    "forward bend": "seated forward fold stretching hamstrings and spine",
-    "toe touch": "seated forward fold stretching hamstrings and spine",
-    "paschimottanasana": "seated forward fold stretching hamstrings and spine",
-    "pigeon pose": "hip opening stretch for the hip rotators and piriformis",
-    "figure four": "cross one ankle over the opposite knee, a hip rotation and piriformis stretch",
-    "figure 4": "cross one ankle over the opposite knee, a hip rotation and piriformis stretch",
-    "figure-four": "cross one ankle over the opposite knee, a hip rotation and piriformis stretch",
-    "couch stretch": "kneeling hip flexor stretch, grab the back foot and pull it toward you",
-    "half kneeling": "kneeling hip flexor stretch, one foot forward",
-    "kneeling lunge": "kneeling hip flexor stretch, one foot forward",
-    "hip opener": "hip opening stretches for tight hips",
-    "hip openers": "hip opening stretches for tight hips",
-    "glute bridge": "lie on your back, knees bent, feet flat, squeeze your glutes",
-    "clamshell": "hip cuff muscles with a mini-band or thera-band",
-    "clamshells": "hip cuff muscles with a mini-band or thera-band",
-    "monster walk": "hip cuff muscles with a mini-band or thera-band",
-    "band walk": "hip cuff muscles with a mini-band or thera-band",
-    "sumo deadlift": "sumo deadlift trains the abductors and adductors",
-    "thigh machine": "abductor or adductor machine at the gym",
-    "inner thigh machine": "adductor machine at the gym",
-    "outer thigh machine": "abductor machine at the gym",
-    # Abbreviations the dense model cannot expand by itself.
-    "lbp": "low back pain",
-    "dmard": "disease-modifying antirheumatic drugs for arthritis",
-    "dmards": "disease-modifying antirheumatic drugs for arthritis",
-    "dl": "deadlift",
-    "rdl": "deadlift",
-    "mri": "imaging tests",
-    "xray": "imaging tests",
-    "x ray": "imaging tests",
-    "ct scan": "imaging tests",
-    "warm up": "before your workout dynamic stretches",
-    "warmup": "before your workout dynamic stretches",
-    "warm-up": "before your workout dynamic stretches",
-}
 
 _STOPWORDS = frozenset(
     """
@@ -163,41 +49,38 @@ def _glossary_key(name: str) -> str:
     return " ".join(Analyzer.words(name.replace("-", " ")))
 
 
-@lru_cache(maxsize=1)
-def _glossary_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
-    by_key = {_glossary_key(name): description for name, description in GLOSSARY.items()}
+def _glossary_pattern(glossary: dict[str, str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    by_key = {_glossary_key(name): description for name, description in glossary.items()}
+    by_key.pop("", None)
+    if not by_key:
+        return None, {}
     alternatives = sorted(by_key, key=len, reverse=True)  # longest name first: "frog pose"
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in alternatives) + r")\b")
     return pattern, by_key
-
-
-def glossary_expansion(text: str) -> str:
-    """Descriptions of the named exercises and abbreviations that ``text`` mentions."""
-    pattern, by_key = _glossary_pattern()
-    found: list[str] = []
-    for match in pattern.finditer(_glossary_key(text)):
-        description = by_key[match.group(0)]
-        if description not in found:
-            found.append(description)
-    return "; ".join(found)
 
 
 class Analyzer:
     """Turns text into BM25 terms: lowercase words, no stopwords, Snowball-stemmed."""
 
     def __init__(
-        self, vocabulary: Counter[str] | None = None, dictionary: frozenset[str] = frozenset()
+        self,
+        vocabulary: Counter[str] | None = None,
+        dictionary: frozenset[str] = frozenset(),
+        lexicon: Lexicon | None = None,
     ) -> None:
         import Stemmer
 
         self._stemmer = Stemmer.Stemmer("english")
         self.vocabulary: Counter[str] = vocabulary or Counter()
+        self.lexicon = lexicon or Lexicon()
+        self._synonyms = dict(self.lexicon.synonyms)
+        self._glossary = _glossary_pattern(dict(self.lexicon.glossary))
         # Real English words the corpus happens not to use ("hitting") are never "corrected".
         self.dictionary = dictionary
         # Words worth correcting towards: the corpus's, and the lay words and exercise names
         # the query repair understands.
         self._targets = Counter(self.vocabulary)
-        for phrase in (*SYNONYMS, *GLOSSARY):
+        for phrase in (*self.lexicon.synonyms, *self.lexicon.glossary):
             for word in self.words(phrase):
                 self._targets[word] += 1
         self._deletes = _deletion_index(self._targets)
@@ -218,7 +101,7 @@ class Analyzer:
             words += [
                 extra
                 for w in words
-                for extra in SYNONYMS.get(w, "").split()
+                for extra in self._synonyms.get(w, "").split()
                 if extra in self.vocabulary and extra not in _STOPWORDS
             ]
         return self._stem(words)
@@ -244,7 +127,19 @@ class Analyzer:
             return word
 
         repaired = re.sub(r"[A-Za-z]+", fix, text)
-        return QueryRepair(repaired, corrections, glossary_expansion(repaired))
+        return QueryRepair(repaired, corrections, self.expansion(repaired))
+
+    def expansion(self, text: str) -> str:
+        """Descriptions of the glossary's names (exercises, abbreviations) that ``text`` mentions."""
+        pattern, by_key = self._glossary
+        if pattern is None:
+            return ""
+        found: list[str] = []
+        for match in pattern.finditer(_glossary_key(text)):
+            description = by_key[match.group(0)]
+            if description not in found:
+                found.append(description)
+        return "; ".join(found)
 
     def _closest(self, word: str) -> str | None:
         # Symmetric-delete lookup (as in SymSpell): words within one edit of a shared deletion.
@@ -300,23 +195,45 @@ def _edit_distance(a: str, b: str) -> int:
 
 
 class LexicalIndex:
-    """BM25 over passages' terms, saved beside the FAISS index."""
+    """BM25 over passages' terms (and, apart, over their titles), saved beside the FAISS index.
+
+    The titles (a MedQuAD question, a heading, a JSONL ``title``) get their own BM25
+    so that a user's words matching a stored question count as such, not diluted by a
+    long answer; ``title_scores`` is all zeros for a corpus without titles.
+    """
 
     _VOCABULARY_FILE = "vocabulary.json"
+    _TITLES_DIR = "titles"
 
-    def __init__(self, bm25: object, analyzer: Analyzer) -> None:
+    def __init__(self, bm25: object, analyzer: Analyzer, titles: object | None = None) -> None:
         self._bm25 = bm25
+        self._titles = titles
         self.analyzer = analyzer
 
+    @property
+    def has_titles(self) -> bool:
+        return self._titles is not None
+
     @classmethod
-    def build(cls, texts: list[str]) -> LexicalIndex:
+    def build(
+        cls,
+        texts: list[str],
+        lexicon: Lexicon | None = None,
+        titles: list[str | None] | None = None,
+    ) -> LexicalIndex:
         import bm25s
 
         vocabulary = Counter(w for text in texts for w in Analyzer.words(text))
-        analyzer = Analyzer(vocabulary)
+        for title in titles or ():
+            vocabulary.update(Analyzer.words(title or ""))
+        analyzer = Analyzer(vocabulary, lexicon=lexicon)
         bm25 = bm25s.BM25()
         bm25.index([analyzer.terms(t) or [""] for t in texts], show_progress=False)
-        return cls(bm25, analyzer)
+        title_bm25 = None
+        if titles and any(titles):
+            title_bm25 = bm25s.BM25()
+            title_bm25.index([analyzer.terms(t or "") or [""] for t in titles], show_progress=False)
+        return cls(bm25, analyzer, title_bm25)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -324,6 +241,13 @@ class LexicalIndex:
         (directory / self._VOCABULARY_FILE).write_text(
             json.dumps(dict(self.analyzer.vocabulary)), encoding="utf-8"
         )
+        if not self.analyzer.lexicon.empty:
+            (directory / LEXICON_FILE).write_text(
+                json.dumps(self.analyzer.lexicon.to_json(), ensure_ascii=False, indent=1),
+                encoding="utf-8",
+            )
+        if self._titles is not None:
+            self._titles.save(str(directory / self._TITLES_DIR), show_progress=False)  # type: ignore[attr-defined]
 
     @classmethod
     def load(cls, directory: Path, dictionary: frozenset[str] = frozenset()) -> LexicalIndex:
@@ -334,12 +258,26 @@ class LexicalIndex:
         vocabulary = Counter(
             json.loads((directory / cls._VOCABULARY_FILE).read_text(encoding="utf-8"))
         )
-        return cls(bm25, Analyzer(vocabulary, dictionary))
+        lexicon = Lexicon.read(directory / LEXICON_FILE)
+        titles = None
+        if (directory / cls._TITLES_DIR).is_dir():
+            titles = bm25s.BM25.load(str(directory / cls._TITLES_DIR), mmap=False, show_progress=False)
+        return cls(bm25, Analyzer(vocabulary, dictionary, lexicon), titles)
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every passage for ``terms`` (zeros when no term is known)."""
-        known = self._bm25.get_tokens_ids(terms)  # type: ignore[attr-defined]
-        num_docs = self._bm25.scores["num_docs"]  # type: ignore[attr-defined]
-        if not known:
-            return np.zeros(num_docs, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(known), dtype=np.float32)  # type: ignore[attr-defined]
+        return _bm25_scores(self._bm25, terms)
+
+    def title_scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every passage's title for ``terms`` (zeros without titles)."""
+        if self._titles is None:
+            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)  # type: ignore[attr-defined]
+        return _bm25_scores(self._titles, terms)
+
+
+def _bm25_scores(bm25: object, terms: list[str]) -> np.ndarray:
+    known = bm25.get_tokens_ids(terms)  # type: ignore[attr-defined]
+    num_docs = bm25.scores["num_docs"]  # type: ignore[attr-defined]
+    if not known:
+        return np.zeros(num_docs, dtype=np.float32)
+    return np.asarray(bm25.get_scores_from_ids(known), dtype=np.float32)  # type: ignore[attr-defined]

@@ -8,6 +8,17 @@ Each passage gets three signals for a query:
 * ``lexical``: BM25 on corrected, expanded query terms, squashed to 0..1 by
   ``s / (s + lexical_half)`` so that it means the same for every query.
 
+A passage with a title (a MedQuAD question, a Markdown or HTML heading, a JSONL
+``title``) is matched by its title too: the title's cosine similarity is blended into
+its paragraph similarity (``title_dense``), and BM25 over the titles into its lexical
+score (``title_lexical``). A user's question matching a stored question is the best
+evidence there is on FAQ-like documents; a passage without a title keeps its own
+scores, so a corpus without titles ranks as before.
+
+A long message (``index.focus``) is searched as itself and as its question: the
+subject line and the sentences that ask get ``focus_weight`` of the query vector and
+of the BM25 score, the rest of the message the remainder.
+
 The fused score is a weighted sum. It is comparable across queries, which is what
 lets the pipeline decide "no answer" with one threshold.
 """
@@ -25,6 +36,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from index.errors import LimberError
+from index.focus import QueryFocus, find_focus
 from index.passage import ScoredPassage
 from index.store import LoadedIndex, load_index, read_manifest
 
@@ -32,7 +44,9 @@ T = TypeVar("T")
 
 __all__ = ["IndexReloadError", "RetrievalParams", "Retriever", "SearchResult"]
 
-MAX_QUERY_CHARS = 2000  # longer questions are cut at a word boundary: the model reads 256 tokens
+# Longer questions are cut at a word boundary (the model reads 256 tokens); their subject line
+# and asking sentences are looked for in the first FOCUS_SCAN_CHARS, wherever they stand.
+MAX_QUERY_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,11 @@ class RetrievalParams:
     expand: bool = True  # lay words -> corpus words
     repair: bool = True  # spelling correction against the corpus vocabulary
     candidates: int = 100  # dense and lexical candidates considered per query (large corpora)
+    title_dense: float = 0.5  # share of a titled passage's paragraph similarity taken by its title
+    title_lexical: float = 0.5  # share of a titled passage's BM25 evidence taken by its title
+    focus: bool = True  # weight a long message's subject line and asking sentences
+    focus_weight: float = 0.4  # their share of the query vector and of BM25
+    rest_terms: int = 20  # the rest of a long message weighs in BM25 as at most this many terms
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,7 @@ class SearchResult:
     query: str
     understood_as: str
     passages: list[ScoredPassage]
+    focus: str = ""  # the subject line and asking sentences weighted ("" for a short question)
 
 
 RELOAD_RETRY_FIRST = 30.0  # seconds before a build that failed to load is tried again (doubling)
@@ -95,7 +115,7 @@ class Retriever:
         self.params = params or RetrievalParams()
         self.threads = threads  # encoder threads, kept for indexes loaded later (0: all cores)
         self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[str, int], SearchResult] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, int], SearchResult] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # repeat questions skip the encode
         self._cache_size = cache_size
         self._failed: _FailedBuild | None = None
@@ -154,7 +174,7 @@ class Retriever:
         from index.errors import BUILD_COMMAND, IndexCorruptError
 
         try:
-            result = self._search(index, self.PROBE_QUESTION, 3)
+            result = self._search(index, self.PROBE_QUESTION, "", 3)
         except Exception as error:
             raise IndexCorruptError(
                 f"the index at {index.directory} fails a probe search ({type(error).__name__}); "
@@ -173,26 +193,21 @@ class Retriever:
         computed once per question and shared with triage."""
         query = _truncate(query)
         return self._cached(
-            self._vectors, query, lambda index: index.encoder.encode_one(self._understand(index, query))
+            self._vectors, query, lambda index: index.encoder.encode_one(self._understood(index, query))
         )
-
-    def _understand(self, index: LoadedIndex, query: str) -> str:
-        """The query as searched: spelling repaired and lay words expanded, as the params say."""
-        p = self.params
-        repair = index.lexical.analyzer.repair(query)
-        understood = repair.text if p.repair else query
-        if p.expand and repair.expansion:
-            understood = f"{understood} ({repair.expansion})"
-        return understood
 
     def search(self, query: str, k: int = 10, *, vector: np.ndarray | None = None) -> SearchResult:
         """The ``k`` best passages for ``query``, best first (fewer if the index is smaller).
 
-        ``vector`` is ``encode(query)`` when the caller has it already; it is used unless
-        spelling repair or synonyms changed what is searched for.
+        ``vector`` is ``encode(query)`` when the caller has it already (then no second encode).
         """
+        focus = find_focus(query) if self.params.focus else QueryFocus()
+        focus_text = focus.text if focus.applies else ""
         query = _truncate(query)
-        return self._cached(self._cache, (query, k), lambda index: self._search(index, query, k, vector))
+        return self._cached(
+            self._cache, (query, focus_text, k),
+            lambda index: self._search(index, query, focus_text, k, vector),
+        )
 
     def _cached(self, cache: OrderedDict[Any, T], key: Any, compute: Callable[[LoadedIndex], T]) -> T:
         """``cache[key]``, or ``compute(index)`` kept there unless the index was swapped meanwhile."""
@@ -210,28 +225,52 @@ class Retriever:
         return value
 
     def _search(
-        self, index: LoadedIndex, query: str, k: int, query_vector: np.ndarray | None = None
+        self,
+        index: LoadedIndex,
+        query: str,
+        focus: str,
+        k: int,
+        query_vector: np.ndarray | None = None,
     ) -> SearchResult:
         p = self.params
         analyzer = index.lexical.analyzer
-        understood = self._understand(index, query)
+        understood = self._understood(index, query)
+        focus_understood = self._understood(index, focus) if focus else ""
         count = len(index.passages)
         paragraph = np.zeros(count, dtype=np.float32)
         sentence = np.zeros(count, dtype=np.float32)
         sentence_scores = np.zeros(0, dtype=np.float32)
+        share = self._focus_share(index, understood) if focus_understood else 0.0
         if p.mode in ("hybrid", "dense"):
             # ``query_vector`` is ``encode(query)``: the embedding of ``understood`` already.
             vector = query_vector if query_vector is not None else index.encoder.encode_one(understood)
+            if focus_understood:
+                mixed = (1 - share) * vector + share * index.encoder.encode_one(focus_understood)
+                vector = (mixed / max(float(np.linalg.norm(mixed)), 1e-12)).astype(np.float32)
             paragraph = self._paragraph_scores(index, vector)
             if len(index.sentence_vectors):
                 sentence_scores = index.sentence_vectors @ vector
                 sentence = _best_per_owner(sentence_scores, index.sentence_owner, count)
             else:  # a large corpus is indexed by paragraph only (see index.build)
                 sentence = paragraph
+            titled, title_similarity = _title_scores(index, vector)
+            if titled is not None and p.title_dense > 0:
+                blended = (1 - p.title_dense) * paragraph + p.title_dense * title_similarity
+                paragraph = np.where(titled, blended, paragraph).astype(np.float32)
+                if not len(index.sentence_vectors):
+                    sentence = paragraph
         lexical = np.zeros(count, dtype=np.float32)
         terms = analyzer.query_terms(understood if p.repair else query, expand=p.expand)
         if p.mode in ("hybrid", "lexical"):
-            raw = index.lexical.scores(terms)
+            raw = self._bm25(index, terms)
+            if focus_understood:
+                focus_terms = analyzer.query_terms(
+                    focus_understood if p.repair else focus, expand=p.expand
+                )
+                # BM25 adds up over terms: a long story would outweigh its question by sheer
+                # volume, so beyond ``rest_terms`` distinct terms the rest counts as that many.
+                rest = min(1.0, p.rest_terms / max(1, len(set(terms))))
+                raw = (1 - share) * rest * raw + share * self._bm25(index, focus_terms)
             lexical = raw / (raw + p.lexical_half)
         fused = self._fuse(paragraph, sentence, lexical)
         top = _top(fused, k)
@@ -245,7 +284,33 @@ class Retriever:
             )
             for i in top
         ]
-        return SearchResult(query=query, understood_as=understood, passages=ranked)
+        return SearchResult(query=query, understood_as=understood, passages=ranked, focus=focus)
+
+    def _focus_share(self, index: LoadedIndex, message: str) -> float:
+        """The question's share of the search: ``focus_weight``, and more for a message longer
+        than the model reads (256 tokens), whose vector stands only for its opening part."""
+        tokens = index.encoder.count_tokens(message)
+        unread = 1.0 - index.encoder.max_tokens / tokens if tokens > index.encoder.max_tokens else 0.0
+        return max(self.params.focus_weight, unread)
+
+    def _understood(self, index: LoadedIndex, text: str) -> str:
+        """``text`` as searched: spelling repaired, glossary descriptions added (per params)."""
+        p = self.params
+        repair = index.lexical.analyzer.repair(text)
+        understood = repair.text if p.repair else text
+        if p.expand and repair.expansion:
+            understood = f"{understood} ({repair.expansion})"
+        return understood
+
+    def _bm25(self, index: LoadedIndex, terms: list[str]) -> np.ndarray:
+        """BM25 evidence per passage: a titled passage's blends in that of its title."""
+        raw = index.lexical.scores(terms)
+        weight = self.params.title_lexical
+        if weight > 0 and index.lexical.has_titles and index.title_of is not None:
+            titled = index.title_of >= 0
+            blended = (1 - weight) * raw + weight * index.lexical.title_scores(terms)
+            raw = np.where(titled, blended, raw).astype(np.float32)
+        return raw
 
     def _fuse(self, paragraph: np.ndarray, sentence: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         p = self.params
@@ -269,6 +334,15 @@ class Retriever:
         scores = np.full(count, -1.0, dtype=np.float32)
         np.maximum.at(scores, index.vector_owner[ids[0][valid]], found[0][valid])
         return scores
+
+
+def _title_scores(index: LoadedIndex, vector: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """Which passages have a title, and each one's title similarity to the query (0: none)."""
+    if index.title_vectors is None or index.title_of is None or not len(index.title_vectors):
+        return None, np.zeros(0, dtype=np.float32)
+    similarity = np.asarray(index.title_vectors @ vector, dtype=np.float32)
+    titled = index.title_of >= 0
+    return titled, np.where(titled, similarity[np.maximum(index.title_of, 0)], 0.0).astype(np.float32)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

@@ -7,8 +7,12 @@ Layout of an index directory::
     vectors.npy        one unit vector per window of a passage (float32); most passages are
                        one window, longer ones several; vector_owner.npy: each row's passage
     sentences.npy      one unit vector per sentence, and sentence_owner.npy: its passage
+    titles.npy         one unit vector per distinct passage title (a MedQuAD question, a heading,
+                       a JSONL title), and title_of.npy: each passage's row there (-1: none);
+                       an index built before titles has neither and searches without them
     dense.faiss        the FAISS index over vectors.npy
-    lexical/           BM25 (bm25s) and the corpus vocabulary
+    lexical/           BM25 (bm25s) over the passages and the corpus vocabulary; titles/: BM25 over
+                       the titles; lexicon.json: the corpus's synonyms and glossary, if it has them
     model/             the embedding model, exported to ONNX at build time
 
 A build writes everything to a temporary sibling directory and renames it into
@@ -44,6 +48,7 @@ from index.errors import (
     LimberError,
 )
 from index.lexical import LexicalIndex
+from index.lexicon import Lexicon
 from index.passage import Passage
 
 __all__ = [
@@ -110,6 +115,8 @@ class LoadedIndex:
     faiss_index: Any
     lexical: LexicalIndex
     encoder: Encoder
+    title_vectors: np.ndarray | None = None  # distinct titles' rows (None: no titles)
+    title_of: np.ndarray | None = None  # passage number -> row in title_vectors, -1 for none
     positions: dict[str, int] = field(default_factory=dict)  # passage id -> passage number
     sentence_spans: list[tuple[int, int]] = field(default_factory=list)  # number -> sentence rows
     vector_spans: list[tuple[int, int]] = field(default_factory=list)  # number -> window rows
@@ -185,6 +192,9 @@ def write_index(
     sentence_owner: np.ndarray,
     model_dir: Path,
     manifest_extra: dict[str, Any],
+    title_vectors: np.ndarray | None = None,
+    title_of: np.ndarray | None = None,
+    lexicon: Lexicon | None = None,
     before_commit: Callable[[Path], None] | None = None,
 ) -> Manifest:
     """Write a complete index to a temporary sibling of ``target``, then move it into place.
@@ -204,8 +214,14 @@ def write_index(
         np.save(staging / "vector_owner.npy", vector_owner.astype(np.int32))
         np.save(staging / "sentences.npy", sentence_vectors.astype(np.float32))
         np.save(staging / "sentence_owner.npy", sentence_owner.astype(np.int32))
+        has_titles = title_vectors is not None and title_of is not None and len(title_vectors) > 0
+        if has_titles:
+            np.save(staging / "titles.npy", title_vectors.astype(np.float32))  # type: ignore[union-attr]
+            np.save(staging / "title_of.npy", title_of.astype(np.int32))  # type: ignore[union-attr]
         faiss.write_index(choose_faiss_index(vectors), str(staging / "dense.faiss"))
-        LexicalIndex.build([p.text for p in passages]).save(staging / "lexical")
+        LexicalIndex.build(
+            [p.text for p in passages], lexicon, [p.title for p in passages] if has_titles else None
+        ).save(staging / "lexical")
         shutil.copytree(model_dir, staging / "model")
         files = {
             path.relative_to(staging).as_posix(): {
@@ -222,6 +238,7 @@ def write_index(
             "passage_count": len(passages),
             "vector_count": len(vectors),
             "sentence_count": len(sentence_vectors),
+            "title_count": len(title_vectors) if has_titles else 0,  # type: ignore[arg-type]
             "faiss_index": "flat" if len(vectors) <= EXACT_SEARCH_LIMIT else "hnsw",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_id": uuid.uuid4().hex,  # tells two builds of the same second apart
@@ -383,6 +400,10 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
         vector_owner = np.load(directory / "vector_owner.npy")
         sentence_vectors = np.load(directory / "sentences.npy", mmap_mode="r")
         sentence_owner = np.load(directory / "sentence_owner.npy")
+        title_vectors = title_of = None
+        if (directory / "titles.npy").is_file() and "titles.npy" in (manifest.data.get("files") or {}):
+            title_vectors = np.load(directory / "titles.npy", mmap_mode="r")
+            title_of = np.load(directory / "title_of.npy")
         faiss_index = faiss.read_index(
             str(directory / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY
         )
@@ -398,6 +419,7 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
     if verify:
         _check_shapes(manifest, directory, passages, vectors, vector_owner, sentence_vectors,
                       sentence_owner, faiss_index, encoder)
+        _check_titles(directory, passages, title_vectors, title_of)
     return LoadedIndex(
         directory=directory,
         manifest=manifest,
@@ -406,6 +428,8 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
         vector_owner=vector_owner,
         sentence_vectors=sentence_vectors,
         sentence_owner=sentence_owner,
+        title_vectors=title_vectors,
+        title_of=title_of,
         faiss_index=faiss_index,
         lexical=lexical,
         encoder=encoder,
@@ -460,3 +484,19 @@ def _owner_problem(owner: np.ndarray, passages: int, *, every_passage: bool, nam
     if every_passage and (int(owner[0]) != 0 or (steps > 1).any() or int(owner[-1]) != passages - 1):
         return f"{name} leaves a passage without a vector"
     return None
+
+
+def _check_titles(
+    directory: Path,
+    passages: list[Passage],
+    title_vectors: np.ndarray | None,
+    title_of: np.ndarray | None,
+) -> None:
+    if title_vectors is None or title_of is None:
+        return
+    if len(title_of) != len(passages) or (len(title_of) and int(title_of.max()) >= len(title_vectors)):
+        raise IndexCorruptError(
+            f"the index at {directory} is inconsistent ({len(passages)} passages, "
+            f"{len(title_of)} title rows, {len(title_vectors)} title vectors); "
+            f"rebuild with: {BUILD_COMMAND}"
+        )
