@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["DISCLAIMER", "FORGOT_CONVERSATION", "acknowledgement_text"]
+__all__ = ["BUSY", "DISCLAIMER", "FORGOT_CONVERSATION", "acknowledgement_text"]
 
 # One sentence, short enough not to crowd the answer (at most 140 characters), on every reply.
 DISCLAIMER = (
     "⚕️ General information from my documents, not medical advice: "
     "in an emergency, call your local emergency number."
 )
+
+# The one notice a user gets when their chat already has as many questions waiting as it may.
+BUSY = "I'm busy with the questions already asked in this chat. Please ask again shortly."
 
 FORGOT_CONVERSATION = "Done: I've forgotten our conversation, so your next message starts afresh."
 

@@ -87,7 +87,6 @@ from bot.config import ConfigError, Settings
 from bot.conversation import Conversation, ConversationStore
 from bot.feedback import FeedbackStore, Vote
 from bot.inbox import Inbox
-from bot.messages import busy_blocks
 from bot.pipeline import TOPICS, Pipeline, disclaimer_block, examples_block
 from bot.privacy import forget_blocks, forget_chat, privacy_blocks
 from bot.redact import RedactingFormatter, add_secret, redact
@@ -99,7 +98,7 @@ from bot.render import (
     utf16_length,
     utf16_prefix,
 )
-from bot.replies import DISCLAIMER
+from bot.replies import BUSY, DISCLAIMER
 from bot.telegram_delivery import (
     Dispatcher,
     WebhookLimits,
@@ -1057,14 +1056,14 @@ async def _busy(update: Update, application: Application) -> None:
     message = update.effective_message
     if update.callback_query is not None:
         with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(text=busy_blocks()[0].text)
+            await update.callback_query.answer(text=BUSY)
         return
     if not isinstance(message, Message) or update.effective_chat is None:
         return
     if update.effective_chat.type == ChatType.CHANNEL:
         return
     context = LimberContext.from_update(update, application)
-    await _send_parts(context, message, _html_parts(busy_blocks()))
+    await _send_parts(context, message, _html_parts([Block.plain(BUSY)]))
 
 
 def _dispatcher(application: Application) -> Dispatcher:
