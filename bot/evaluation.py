@@ -17,6 +17,8 @@ from bot.pipeline import Pipeline
 from index.ingest import normalise
 
 __all__ = [
+    "AnswerCase",
+    "AnswerQualityReport",
     "ConversationReport",
     "ConversationTurn",
     "EvalCase",
@@ -25,8 +27,11 @@ __all__ = [
     "TriageReport",
     "confusion_table",
     "evaluate",
+    "evaluate_answers",
     "evaluate_conversations",
     "evaluate_triage",
+    "first_passage_holds",
+    "load_answer_cases",
     "load_cases",
     "load_conversations",
     "load_triage_cases",
@@ -299,9 +304,7 @@ def evaluate_conversations(
             if turn.expect is None:
                 ok = answer.kind is AnswerKind.NO_ANSWER
             else:
-                ok = answer.kind is AnswerKind.ANSWER and bool(answer.passages) and (
-                    _squash(turn.expect) in _squash(answer.passages[0].passage.text)
-                )
+                ok = first_passage_holds(answer, turn.expect)
             counts[turn.kind] = counts.get(turn.kind, 0) + 1
             right[turn.kind] = right.get(turn.kind, 0) + ok
             follow[turn.kind] = follow.get(turn.kind, 0) + answer.follow_up
@@ -313,5 +316,84 @@ def evaluate_conversations(
         correct={k: right[k] / counts[k] for k in counts},
         counts=counts,
         resolved_as_follow_up={k: follow[k] / counts[k] for k in counts},
+        misses=misses,
+    )
+
+
+# -- answer quality -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerCase:
+    """A question and what a good reply is: ``expect`` is a verbatim snippet of the passage
+    that answers it (``type`` "answerable"), or None when the documents do not ("uncovered")."""
+
+    question: str
+    expect: str | None
+    style: str = ""  # "precise" or "vague"
+
+    @property
+    def answerable(self) -> bool:
+        return self.expect is not None
+
+
+@dataclass
+class AnswerQualityReport:
+    """Shares from 0 to 1 (None where the set has no such question)."""
+
+    counts: dict[str, int]
+    answered: float | None  # answerable questions that got an answer
+    helpful_first: float | None  # answerable questions whose first passage holds the answer
+    helpful_by_style: dict[str, float]  # the same, per style
+    honest_no_answer: float | None  # uncovered questions that got "I don't have information"
+    misses: list[dict[str, object]] = field(default_factory=list)
+
+
+def load_answer_cases(path: Path) -> list[AnswerCase]:
+    def case(data: dict[str, object]) -> AnswerCase:
+        expect = data.get("expect")
+        if data.get("type") == "uncovered":
+            expect = None
+        return AnswerCase(str(data["question"]), str(expect) if expect else None,
+                          str(data.get("style", "")))
+
+    return read_jsonl(path, case, "an answer-quality case")
+
+
+def first_passage_holds(answer: Answer, snippet: str) -> bool:
+    """Did ``answer`` quote, first, the passage that contains ``snippet``?"""
+    return answer.kind is AnswerKind.ANSWER and bool(answer.passages) and (
+        _squash(snippet) in _squash(answer.passages[0].passage.text)
+    )
+
+
+def evaluate_answers(pipeline: Pipeline, cases: list[AnswerCase]) -> AnswerQualityReport:
+    answerable = [c for c in cases if c.answerable]
+    uncovered = [c for c in cases if not c.answerable]
+    answered = helpful = honest = 0
+    by_style: dict[str, list[int]] = {}
+    misses: list[dict[str, object]] = []
+    for case in cases:
+        answer = pipeline.answer(case.question)
+        top = answer.passages[0].passage.text[:80] if answer.passages else None
+        if case.expect is None:
+            ok = answer.kind is AnswerKind.NO_ANSWER
+            honest += ok
+        else:
+            answered += answer.kind is AnswerKind.ANSWER
+            ok = first_passage_holds(answer, case.expect)
+            helpful += ok
+            tally = by_style.setdefault(case.style, [0, 0])
+            tally[0] += ok
+            tally[1] += 1
+        if not ok:
+            misses.append({"question": case.question, "expect": case.expect,
+                           "kind": answer.kind.value, "top": top, "notes": list(answer.notes)})
+    return AnswerQualityReport(
+        counts={"answerable": len(answerable), "uncovered": len(uncovered)},
+        answered=_ratio(answered, len(answerable)),
+        helpful_first=_ratio(helpful, len(answerable)),
+        helpful_by_style={style: hits / total for style, (hits, total) in sorted(by_style.items())},
+        honest_no_answer=_ratio(honest, len(uncovered)),
         misses=misses,
     )

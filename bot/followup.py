@@ -6,8 +6,9 @@ combines it with evidence: a message that is not dependent in form and retrieves
 its own is a new topic; otherwise it is searched together with the previous question, and
 used that way when the context helps.
 
-``ask_type_bonus`` lets the highlight answer what a follow-up asks: the hold time for
-"how long", the count for "how many", the caution for "is it safe".
+``ask_type_bonus`` lets the highlight answer what a question asks: the hold time for
+"how long", the count for "how many", the caution for "is it safe", the cause for "why",
+the advice on seeing a doctor for "when should I get it checked", the steps for "how do I".
 """
 
 from __future__ import annotations
@@ -77,6 +78,17 @@ _ASKS = (
                 r"safe|risk)\b")),
     (re.compile(r"\b(?:other side|other leg|both sides|each side|left|right)\b"),
      re.compile(r"\b(?:other side|both sides|each side|switch sides|repeat on|opposite)\b")),
+    (re.compile(r"\b(?:why|what causes?|causes?|caused|reasons?|due to)\b"),
+     re.compile(r"\b(?:caus\w*|due to|because|result\w* (?:of|from)|leads? to|trigger\w*|comes? from)\b")),
+    (re.compile(r"\b(?:doctor|gp|physician|checked out|check(?:ed)? by|medical (?:help|attention)|"
+                r"see (?:a|my|someone)|when should i (?:worry|get|go))\b"),
+     re.compile(r"\b(?:doctor|physician|gp|medical\w*|investigat\w*|consult\w*|seek|see (?:a|your))\b")),
+    # "How do I do it?": the sentences that say what to do (they open on a verb of movement).
+    (re.compile(r"\bhow (?:do|should|can|would) (?:i|you|we)\b(?! know)|\bhow to\b|\bsteps?\b"),
+     re.compile(r"^\W*(?:\w+ly\s+)?(?:lie|sit|stand|kneel|place|put|bring|hold|keep|bend|lift|raise|lower|"
+                r"pull|push|extend|straighten|repeat|start|begin|rest|press|inhale|exhale|breathe|tuck|"
+                r"reach|lean|step|slide|cross|rotate|twist|draw|squeeze|grab|hug|roll|shift|return|"
+                r"relax|walk|engage|clasp|interlace|round|arch|drop|sink|open|flex|point)\b")),
 )
 _BONUS = 0.15  # enough to lift a sentence that answers the ask over one that names the topic
 

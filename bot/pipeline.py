@@ -165,9 +165,12 @@ class Pipeline:
             best = f"best score {top_score:.3f}" if found else "no passages"
             return self._reply(question, AnswerKind.NO_ANSWER, _no_answer_blocks(),
                                notes=(best,), searched_for=searched_for, follow_up=follow_up)
+        # The highlight answers what is asked ("how long?" marks the hold time, not the
+        # sentence that repeats the topic word); for a follow-up, the follow-up itself.
         if follow_up and vector is not None:
-            # The highlight answers the follow-up itself ("how long?"), not the old topic.
             found = [self._refocus(found[0], text, vector), *found[1:]]
+        else:
+            found = [_with_ask(found[0], text), *found[1:]]
         blocks = (
             *self.quote_blocks(found[0]),
             *(_more_hint(len(found) - 1) if len(found) > 1 else ()),
@@ -409,6 +412,18 @@ class Pipeline:
 def disclaimer_block() -> Block:
     """The disclaimer as the closing block of every reply."""
     return Block((Span(DISCLAIMER, italic=True),))
+
+
+def _with_ask(scored: ScoredPassage, question: str) -> ScoredPassage:
+    """``scored`` with its sentences that state the kind of fact ``question`` asks lifted."""
+    sentences = scored.passage.sentences
+    if len(scored.sentence_scores) != len(sentences):
+        return scored
+    lifted = tuple(
+        score + ask_type_bonus(question, sentence)
+        for score, sentence in zip(scored.sentence_scores, sentences, strict=True)
+    )
+    return replace(scored, sentence_scores=lifted)
 
 
 def _excerpt(sentences: tuple[str, ...], marked: set[int]) -> tuple[int, int]:

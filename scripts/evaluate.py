@@ -3,6 +3,7 @@
     python scripts/evaluate.py tests/data/eval.jsonl [--index DIR] [--json] [--ablation] [--curve]
     python scripts/evaluate.py --triage MESSAGES.jsonl [--index DIR] [--misses]
     python scripts/evaluate.py --conversations CONVERSATIONS.jsonl [--index DIR] [--misses]
+    python scripts/evaluate.py --answers QUESTIONS.jsonl [--index DIR] [--misses]
 
 Prints recall@1, recall@3, MRR@10 (retrieval, answerable questions), the share of
 answerable questions answered, no-answer precision and recall, red-flag recall
@@ -19,6 +20,12 @@ kind ``first``, ``follow_up`` or ``switch``; expect a snippet of the passage tha
 answers the turn in context, or null for an honest no-answer) turn by turn, with
 and without the conversation, and prints the share right per kind of turn and how
 often each kind was resolved as a follow-up.
+
+--answers reads questions labelled with the passage that answers them
+(``{"question", "type", "style", "expect"}``, type ``answerable`` with expect a verbatim
+snippet of that passage, or ``uncovered`` with expect null) and prints the share of
+answerable questions answered, whose first passage holds the answer (per style), and
+the share of uncovered ones that got an honest "I don't have information on that".
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cases", type=Path, help="JSONL question set (or messages, with --triage)")
     parser.add_argument("--triage", action="store_true", help="triage report by category")
     parser.add_argument("--conversations", action="store_true", help="follow-up report by turn kind")
+    parser.add_argument("--answers", action="store_true", help="answer quality: helpful, honest no-answer")
     parser.add_argument("--index", type=Path, help="index directory (default: LIMBER_INDEX_DIR or var/index)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--ablation", action="store_true", help="retrieval metrics per retrieval setting")
@@ -71,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     from bot.evaluation import (
         confusion_table,
         evaluate,
+        evaluate_answers,
         evaluate_conversations,
         evaluate_triage,
+        load_answer_cases,
         load_cases,
         load_conversations,
         load_triage_cases,
@@ -87,11 +97,25 @@ def main(argv: list[str] | None = None) -> int:
             triage_cases = load_triage_cases(args.cases)
         elif args.conversations:
             conversations = load_conversations(args.cases)
+        elif args.answers:
+            answer_cases = load_answer_cases(args.cases)
         else:
             cases = load_cases(args.cases)
     except (LimberError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.answers:
+        quality = evaluate_answers(pipeline, answer_cases)
+        print(f"questions: {quality.counts}")
+        print(_table([("answered", quality.answered), ("helpful_first", quality.helpful_first),
+                      *((f"helpful_first ({style})", share)
+                        for style, share in quality.helpful_by_style.items()),
+                      ("honest_no_answer", quality.honest_no_answer)]))
+        if args.misses:
+            print("\nmisses:")
+            for miss in quality.misses:
+                print(f"  {json.dumps(miss, ensure_ascii=False)}")
+        return 0
     if args.conversations:
         print(f"conversations: {len(conversations)}")
         print("turn kind     n    alone  with context  resolved as follow-up")

@@ -54,6 +54,21 @@ def test_the_sentences_that_answer_are_bold_and_verbatim(pipeline) -> None:
     assert any("piriformis syndrome" in text for text in bold)
 
 
+@pytest.mark.parametrize(
+    ("question", "answering_sentence"),
+    [
+        ("how long do I hold frog pose", "Hold for eight to 12 breaths"),
+        ("why do my hip flexors get tight", "can also be causes of tight hip flexors"),
+    ],
+)
+def test_the_bold_sentence_states_what_was_asked_not_the_topic(
+    pipeline, question: str, answering_sentence: str
+) -> None:
+    answer = pipeline.answer(question)
+    bold = " ".join(span.text for span in answer.blocks[0].spans if span.bold)
+    assert answering_sentence in bold
+
+
 def test_near_identical_passages_are_never_shown_twice(pipeline) -> None:
     answer = pipeline.answer("piriformis stretches for sciatica relief")
     texts = [sp.passage.text for sp in answer.passages]
