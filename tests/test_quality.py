@@ -54,3 +54,18 @@ def test_ordinary_questions_are_not_alarmed(report) -> None:
 
 def test_every_reply_carries_the_disclaimer(report) -> None:
     assert report.disclaimer_rate == 1.0
+
+
+def test_the_answer_report_tells_a_helpful_first_passage_from_an_unhelpful_one(pipeline) -> None:
+    from bot.evaluation import AnswerCase, evaluate_answers
+
+    cases = [
+        AnswerCase("how long do I hold frog pose", "Hold for eight to 12 breaths", "precise"),
+        AnswerCase("how long do I hold frog pose", "Tight hamstrings are a common cause", "precise"),
+        AnswerCase("what is the capital of Peru", None, "precise"),
+    ]
+    report = evaluate_answers(pipeline, cases)
+    assert report.counts == {"answerable": 2, "uncovered": 1}
+    assert report.answered == 1.0 and report.helpful_first == 0.5
+    assert report.honest_no_answer == 1.0
+    assert [miss["expect"] for miss in report.misses] == ["Tight hamstrings are a common cause"]
