@@ -132,6 +132,34 @@ def test_a_resolved_past_symptom_is_not_a_red_flag() -> None:
     assert assess("my foot drop after surgery fully recovered years back, any core exercises?") is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "broke my wrist coming off my bike two summers ago, healed now. stretches for a stiff back?",
+        "had a fever with the flu a fortnight ago, all better now, but my back is stiff from bed rest",
+        "my temperature is 37.1, totally normal, my back is just sore from gardening",
+        "when i deadlift my hips shoot up too early and my lower back aches after",
+        "this pain is killing me, best stretch?",
+    ],
+)
+def test_past_normal_or_idiomatic_mentions_do_not_raise_an_alarm(text: str, encode) -> None:
+    result = assess(text, encode(text))
+    assert result is None or result.kind not in (TriageKind.RED_FLAG, TriageKind.CRISIS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the numbness in my leg went away but now it's back and spreading down to my foot",
+        "my temperature is 38.6 and my back is agony",
+        "i shoot up heroin and my back is now red hot and agony",
+    ],
+)
+def test_a_symptom_that_is_back_or_a_real_fever_still_raises_the_alarm(text: str, encode) -> None:
+    result = assess(text, encode(text))
+    assert result is not None and result.kind is TriageKind.RED_FLAG
+
+
 def test_classifier_verdicts_are_probabilities() -> None:
     classifier = load_classifier()
     rng = np.random.default_rng(0)

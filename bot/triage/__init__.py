@@ -25,6 +25,8 @@ still run, so an emergency instruction never depends on the model or on search.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from bot.triage.chat import dose, greeting, help_request, not_english
@@ -32,7 +34,13 @@ from bot.triage.classifier import ClassifierVerdict, TriageClassifier, load_clas
 from bot.triage.messages import crisis_message, red_flag_message
 from bot.triage.perspective import about_someone_else, as_first_person
 from bot.triage.reading import Doc, is_resolved
-from bot.triage.rules import CRISIS_FOREIGN, CRISIS_RULES, INTENTIONAL_WEIGHT_LOSS, RED_FLAG_RULES
+from bot.triage.rules import (
+    CRISIS_FOREIGN,
+    CRISIS_RULES,
+    FEVER_SIGNS,
+    INTENTIONAL_WEIGHT_LOSS,
+    RED_FLAG_RULES,
+)
 from bot.triage.text import normalise, repair_typos, rx
 from bot.triage.types import Category, Source, Triage, TriageKind, Urgency, category_of_reason
 
@@ -131,7 +139,23 @@ def _not_a_current_report(doc: Doc, verdict: ClassifierVerdict) -> bool:
         return True
     if verdict.category is Category.CANCER and INTENTIONAL_WEIGHT_LOSS.search(doc.text):
         return True
+    if verdict.category is Category.INFECTION and _only_normal_temperatures(doc.text):
+        return True
     return any(is_resolved(doc, start) for start, _ in doc.sentences)
+
+
+# A temperature as people write it: "37.1", "36.8C", "98.6 F", "99 degrees".
+_TEMPERATURE = re.compile(r"\b(\d{2,3}(?:[.,]\d+)?) ?(?:°|degrees?|deg|c\b|f\b)?")
+
+
+def _only_normal_temperatures(text: str) -> bool:
+    """The message states a temperature, every one below a fever (38 C, 100.4 F), and no
+    other sign of one ("chills", "burning up"): "temp is 37.1, normal" is not an infection."""
+    if not re.search(r"\btemp\w*\b", text) or FEVER_SIGNS.search(text):
+        return False
+    readings = [float(m.group(1).replace(",", ".")) for m in _TEMPERATURE.finditer(text)]
+    readings = [r for r in readings if 34 <= r <= 43 or 93 <= r <= 110]
+    return bool(readings) and all(r < 38 if r < 50 else r < 100.4 for r in readings)
 
 
 def _red_flag(views: list[Doc], verdict: ClassifierVerdict | None, other: bool) -> Triage | None:
@@ -140,6 +164,10 @@ def _red_flag(views: list[Doc], verdict: ClassifierVerdict | None, other: bool) 
     model = verdict is not None and verdict.red_flag_alarm
     if rule is None and model and verdict is not None and _not_a_current_report(views[-1], verdict):
         model = False
+    if rule is None and model and verdict is not None and verdict.red_flag < _SURE:
+        # Alone and unsure, the classifier must hear at least one word of a body's alarm
+        # signs: "this pain is killing me, best stretch?" is close to emergencies in tone only.
+        model = bool(_ALARM_SIGNS.search(views[-1].text))
     if rule is None and not model:
         return None
     if rule is not None:
@@ -202,7 +230,24 @@ _DISTRESS = rx(
     r"\b(?:at once|in one go|all at the same time|whole (?:box|bottle|packet|pack|strip|lot)|"
     r"all (?:of )?(?:them|my|the) (?:\w+ )?(?:at once|together))\b",
 )
-_SURE = 0.6  # a classifier-only crisis without a single such word needs this probability
+_SURE = 0.6  # a classifier-only alarm without a single such word needs this probability
+
+# The semantic field of the red flags (single words and stems, not phrasings): the bladder
+# and bowel, the saddle area, feeling and strength, fever and infection, falls and injuries,
+# cancer and weight, the chest and heart, tearing pain, swelling, age.
+_ALARM_SIGNS = rx(
+    r"\b(?:bladder|bowel\w*|pee\w*|wee\w*|urin\w*|piss\w*|toilet|loo|wet|wetting|leak\w*|pants|"
+    r"poo\w*|incontinen\w*|accident\w*|catheter|wip\w*|bum|butt|arse|ass|bottom|groin|genital\w*|"
+    r"privates|saddle|crotch|inner thighs?|penis|vagina\w*|sex\w*|erect\w*|numb\w*|tingl\w*|"
+    r"feel\w*|sensation|dead|weak\w*|gave|give|giving|buckl\w*|collaps\w*|drag\w*|foot|feet|toes?|"
+    r"trip\w*|walk\w*|stand\w*|legs?|both|paralys\w*|fever\w*|temp\w*|hot|chills?|shiver\w*|"
+    r"sweat\w*|infect\w*|red|swell\w*|swollen|pus|wound|injection|surgery|operation|needle\w*|"
+    r"drug\w*|steroid\w*|immun\w*|chemo\w*|fell|fall\w*|slip\w*|tripped|crash\w*|car|accident|"
+    r"hit|knock\w*|tackl\w*|thrown|landed|broke\w*|broken|fractur\w*|crack\w*|osteopor\w*|bone\w*|"
+    r"hip|weight|kg|kgs|lbs?|pounds|stone|thin\w*|appetite|cancer|tumou?r\w*|lump\w*|chest|heart|"
+    r"arm|jaw|breath\w*|tear\w*|tearing|ripp\w*|rip|sudden\w*|belly|stomach|abdom\w*|puls\w*|"
+    r"throb\w*|faint\w*|dizz\w*|grey|pale|vomit\w*|sick|nause\w*|night\w*|old|elderly|\d{2})\b"
+)
 
 # Violence aimed at someone or something else ("I could murder a curry", "going to kill my
 # husband for moving the pillow") is an idiom, not a crisis: when no rule saw a crisis, a

@@ -145,11 +145,18 @@ def is_negated(doc: Doc, start: int, end: int) -> bool:
 _RESOLVED = re.compile(
     r"\b(?:(?:fully |completely |totally )?(?:recovered|resolved)|went away|gone now|cleared up|"
     r"(?:has |have |had |it )?settled(?: down)?|all clear|turned out (?:to be|it was)|"
-    r"(?:was|were|came back|all) (?:normal|fine|clear|negative)|got better|healed)\b"
+    r"(?:was|were|came back|all) (?:normal|fine|clear|negative)|got better|healed|"
+    r"(?:been |is |was )?fine (?:ever )?since|(?:all |much |feeling |loads )?better now|fine now|"
+    r"(?:doing|feeling) (?:really |very |so )?(?:well|great|fine|good|ok|okay) now|"
+    r"(?:tests?|scans?|results?|ecgs?|x-?rays?|bloods?|mri) (?:were |was |came back |all |both )?"
+    r"(?:normal|fine|clear|negative|ok|okay))\b"
 )
-# ...unless it is back: "it went away but now it's back".
+# ...unless it is back: "it went away but now it's back". A bare "now" is not a return:
+# "healed now" and "fully recovered now" say it is over.
 _RETURNED = re.compile(
-    r"\b(?:but now|now|again|came back|come back|returned|back again|recurr\w*|worse|still)\b"
+    r"\b(?:(?:but|and) now|now (?:it'?s|its|it is|i'?m|im|i am|i have|i've|ive|i can'?t|i cant|"
+    r"there'?s|theres|my)|again|came back|come back|coming back|returned|back again|recurr\w*|"
+    r"worse|still (?:there|numb|weak|leak\w*|can'?t|cant|have|having|got|no feeling))\b"
 )
 
 

@@ -15,7 +15,14 @@ from bot.triage.reading import CLAUSE_BREAK, Doc, after_last, is_information, is
 from bot.triage.text import rx
 from bot.triage.types import Urgency
 
-__all__ = ["CRISIS_FOREIGN", "CRISIS_RULES", "INTENTIONAL_WEIGHT_LOSS", "RED_FLAG_RULES", "Rule"]
+__all__ = [
+    "CRISIS_FOREIGN",
+    "CRISIS_RULES",
+    "FEVER_SIGNS",
+    "INTENTIONAL_WEIGHT_LOSS",
+    "RED_FLAG_RULES",
+    "Rule",
+]
 
 EMERGENCY = Urgency.EMERGENCY
 URGENT = Urgency.URGENT
@@ -695,15 +702,21 @@ _POSTOP_WARNING = rx(
     r"weak\w*|tingl\w*|headaches?|infect\w*|severe|unbearable|agony|excruciating|killing me|"
     r"terrible|awful|intense|really (?:bad|painful|sore))\b",
 )
+# Signs of a fever other than a number.
+FEVER_SIGNS = rx(
+    r"\b(?:fever\w*|fevre|feaver|feverish|chills|shivers|shivering|shivery|rigou?rs|night sweats?|"
+    r"sweating at night|sweats at night|sweaty at night|drenched in sweat|soaked in sweat|"
+    r"burning up|hot and cold|cold sweats?)\b",
+)
 _FEVER = rx(
     r"\b(?:fever\w*|fevre|feaver|feverish|high (?:temp\w*|temprature)|(?:a|running a|got a|"
     r"have a|with a|had a|slight|mild) (?:temp|temperature|temprature)\b)",
-    r"\btemp(?:erature)? (?:of|is|was|at|around|about|over|above) (?:\d|a hundred)",
+    # A stated temperature counts when it is a fever: 38 C and above, or 100 F and above.
+    r"\btemp(?:erature)? (?:of|is|was|at|around|about|over|above|reading|reads) "
+    r"(?:(?:3[89]|4[0-2]|10[0-5])(?!\d)|a hundred)",
     r"\b(?:3[89]|4[01])(?:[.,]\d)? ?(?:°|degrees|deg)? ?c\b|\b(?:3[89]|4[01])(?:[.,]\d)? ?"
     r"(?:°|degrees)|\b10[0-5](?:\.\d)? ?(?:°|degrees|deg|f\b)",
-    r"\b(?:chills|shivers|shivering|shivery|rigou?rs|night sweats?|sweating at night|sweats at"
-    r" night|sweaty at night|drenched in sweat|soaked in sweat|burning up|hot and cold|cold "
-    r"sweats?)\b",
+    FEVER_SIGNS.pattern,
 )
 # Weaker than a fever: "I feel hot" also follows a hot bath or a workout.
 _FEEL_HOT = rx(r"\bfeel(?:ing|s)? (?:really |very |so )?(?:hot|shivery|clammy)\b")
@@ -834,7 +847,10 @@ URGENT_RULES: tuple[Rule, ...] = (
         "infection_risk:iv_drug_use",
         rx(
             r"\b(?:iv|intravenous|injecting|injectable) drugs?\b|\binject(?:ing|s|ed)? (?:drugs|"
-            r"heroin|meth\w*|crack|speed|steroids)\b|\bshoot(?:ing)? up\b|\bheroin\b|"
+            r"heroin|meth\w*|crack|speed|steroids)\b|\bheroin\b|"
+            # "Shoot up" is drug slang only beside a drug: "my hips shoot up first" is a lift.
+            r"\bshoot(?:ing)? up\b(?=[^.?!]{0,40}\b(?:drugs?|heroin|gear|smack|meth|dope)\b)|"
+            r"\b(?:drugs?|heroin|gear|smack|meth|dope)\b[^.?!]{0,40}\bshoot(?:ing)? up\b|"
             r"\b(?:drug|needle) (?:user|use)\b|\b(?:use|using|used|share|sharing|shared) needles\b",
         ),
         URGENT,
