@@ -20,7 +20,7 @@ import html
 import logging
 import random
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters
@@ -28,10 +28,9 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
-from bot.answer import Answer, Block
+from bot.answer import Answer
 from bot.conversation import Conversation
-from bot.pipeline import disclaimer_block
-from bot.render import block_html, split_html, utf16_length, utf16_prefix
+from bot.render import utf16_length, utf16_prefix
 from bot.replies import DISCLAIMER
 from bot.telegram.dispatch import mark_current_answered
 from bot.telegram.limits import PacedRateLimiter
@@ -43,7 +42,6 @@ __all__ = [
     "answer_with_typing",
     "as_plain_text",
     "deliver",
-    "html_parts",
     "send",
     "send_parts",
     "transient",
@@ -94,11 +92,6 @@ def transient(error: TelegramError) -> bool:
         return True
     # PTB raises a bare TelegramError("Invalid server response") for a body that is not JSON.
     return type(error) is TelegramError and isinstance(error.__cause__, ValueError)
-
-
-def html_parts(blocks: Iterable[Block]) -> list[str]:
-    """Blocks (the disclaimer appended) as HTML messages of at most 4096 characters."""
-    return split_html([block_html(block) for block in (*blocks, disclaimer_block())])
 
 
 def as_plain_text(markup: str) -> str:

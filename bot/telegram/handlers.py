@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from telegram import (
@@ -29,14 +30,14 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
 
-from bot.answer import Answer, Block, Span
+from bot import replies
+from bot.answer import Answer
 from bot.feedback import Vote
-from bot.pipeline import TOPICS, Pipeline, examples_block
-from bot.privacy import forget_blocks, forget_chat, privacy_blocks
-from bot.render import TELEGRAM_LIMIT, block_html, split_html, telegram_parts
-from bot.replies import BUSY
+from bot.pipeline import TOPICS, examples_block
+from bot.privacy import forget_chat
+from bot.render import TELEGRAM_LIMIT, block_html, blocks_parts, telegram_parts
 from bot.telegram.buttons import ButtonData, answer_tag, keyboard, parse_button
-from bot.telegram.delivery import answer_with_typing, html_parts, send_parts
+from bot.telegram.delivery import answer_with_typing, send_parts
 from bot.telegram.filters import question_text
 from bot.telegram.limits import Admission
 from bot.telegram.state import LimberContext
@@ -61,11 +62,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MEDQUAD_ATTRIBUTION = "MedQuAD, Ben Abacha & Demner-Fushman 2019, CC BY 4.0"
-MEDQUAD_URL = "https://github.com/abachaa/MedQuAD"
-
 _INLINE_CACHE_SECONDS = 300
-_OUT_OF_DATE = "This button is out of date. Please ask your question again."
 
 
 # -- admission (group -1) ----------------------------------------------------------------------
@@ -99,88 +96,13 @@ async def admit(update: object, context: LimberContext) -> None:
         return
     try:
         if update.callback_query is not None:
-            await _notify(
-                update.callback_query, "One moment, please: you're tapping faster than I can answer."
-            )
+            await _notify(update.callback_query, replies.TAPPING_TOO_FAST)
         elif verdict is Admission.WARN and update.effective_message is not None:
-            limit = limber.settings.user_rate_limit
-            notice = [
-                Block.plain(
-                    f"You're asking faster than I can keep up with: I answer up to "
-                    f"{limit} messages a minute. Please wait a moment and ask again."
-                )
-            ]
-            await send_parts(context, update.effective_message, html_parts(notice))
+            notice = replies.rate_limited(limber.settings.user_rate_limit)
+            await send_parts(context, update.effective_message, blocks_parts(notice))
     except Exception as error:  # what a failed reply always gets: a log line and an apology
         await _apologise(update, context, error)
     raise ApplicationHandlerStop
-
-
-# -- texts (the disclaimer is appended by html_parts) ------------------------------------------
-
-
-def _welcome_blocks() -> list[Block]:
-    return [
-        Block.plain("Hello! I'm Limber. 👋", bold=True),
-        Block.plain(
-            f"I answer questions about {TOPICS}, quoting my documents and saying where "
-            "each passage comes from."
-        ),
-        examples_block(),
-        Block.plain(
-            "Just type your question. /help shows how to ask; /about lists my sources; "
-            "/privacy says what I keep."
-        ),
-    ]
-
-
-def _help_blocks(bot_username: str) -> list[Block]:
-    return [
-        Block.plain("How to ask", bold=True),
-        Block.plain(
-            f"Ask about {TOPICS} in your own words, in English. I quote the passage that "
-            "fits best and name its source."
-        ),
-        examples_block(),
-        Block.plain(
-            "Under an answer, “More” shows the next related passage, and 👍/👎 tell the "
-            "maintainers whether it helped."
-        ),
-        Block.plain(f"In a group, mention me (@{bot_username}) or reply to one of my messages."),
-        Block.plain("Commands: /start, /help, /about, /privacy, /forget"),
-    ]
-
-
-def _about_blocks(pipeline: Pipeline) -> list[Block]:
-    manifest = pipeline.retriever.index.manifest
-    files = [str(name) for name in manifest.data.get("corpus_files", [])]
-    shown = files[:15]
-    listing = "\n".join(f"• {name}" for name in shown)
-    if len(files) > len(shown):
-        listing += f"\n• … and {len(files) - len(shown)} more"
-    noun = "document" if len(files) == 1 else "documents"
-    blocks = [
-        Block.plain("About Limber", bold=True),
-        Block.plain(f"I answer from {manifest.passage_count} passages of {len(files)} {noun}:\n" + listing),
-    ]
-    if any("medquad" in name.lower() for name in files):
-        blocks.append(
-            Block(
-                (
-                    Span("Includes "),
-                    Span(MEDQUAD_ATTRIBUTION, url=MEDQUAD_URL),
-                    Span(" (questions and answers from NIH websites)."),
-                )
-            )
-        )
-    blocks += [
-        Block.plain(
-            "Every quoted passage names its source. I only quote my documents; I do not "
-            "write advice of my own."
-        ),
-        Block.plain(f"Search model: {manifest.model}."),
-    ]
-    return blocks
 
 
 # -- handlers ----------------------------------------------------------------------------------
@@ -189,26 +111,29 @@ def _about_blocks(pipeline: Pipeline) -> list[Block]:
 async def start(update: Update, context: LimberContext) -> None:
     """Send the welcome when /start is issued, and start the conversation afresh."""
     context.limber.conversation(update.effective_message).clear()
-    await send_parts(context, update.effective_message, html_parts(_welcome_blocks()))
+    blocks = replies.welcome(TOPICS, examples_block())
+    await send_parts(context, update.effective_message, blocks_parts(blocks))
 
 
 async def help_command(update: Update, context: LimberContext) -> None:
     """Send how to ask when /help is issued (arguments such as "/help me" are ignored)."""
-    blocks = _help_blocks(context.bot.username)
-    await send_parts(context, update.effective_message, html_parts(blocks))
+    blocks = replies.help_text(TOPICS, examples_block(), context.bot.username)
+    await send_parts(context, update.effective_message, blocks_parts(blocks))
 
 
 async def about(update: Update, context: LimberContext) -> None:
     """Send the sources, their licences, the passage count and the model when /about is issued."""
-    blocks = _about_blocks(context.limber.pipeline)
-    await send_parts(context, update.effective_message, html_parts(blocks))
+    manifest = context.limber.pipeline.retriever.index.manifest
+    files = [str(name) for name in manifest.data.get("corpus_files", [])]
+    blocks = replies.about(manifest.passage_count, files, manifest.model)
+    await send_parts(context, update.effective_message, blocks_parts(blocks))
 
 
 async def privacy_command(update: Update, context: LimberContext) -> None:
     """Say what is kept about users and for how long when /privacy is issued."""
     settings = context.limber.settings
-    blocks = privacy_blocks(settings.retention_days, keep_unanswered=settings.keep_unanswered)
-    await send_parts(context, update.effective_message, html_parts(blocks))
+    blocks = replies.privacy(settings.retention_days, keep_unanswered=settings.keep_unanswered)
+    await send_parts(context, update.effective_message, blocks_parts(blocks))
 
 
 async def forget_command(update: Update, context: LimberContext) -> None:
@@ -217,26 +142,19 @@ async def forget_command(update: Update, context: LimberContext) -> None:
     chat_id = update.effective_chat.id
     report = await limber.in_thread(forget_chat, chat_id, limber.chat_data())
     logger.info("forget: deleted %d rows for a chat", report.total)
-    await send_parts(context, update.effective_message, html_parts(forget_blocks(report)))
+    await send_parts(context, update.effective_message, blocks_parts(replies.forgotten(report.deleted)))
 
 
 async def unknown_command(update: Update, context: LimberContext) -> None:
     """Tell the user which commands exist when they send one that does not."""
     message = update.effective_message
     command = (message.text or "").split(maxsplit=1)[0]
-    blocks = [
-        Block.plain(
-            f"I don't know the command {command}. Try /start, /help, /about "
-            "or /privacy, or just type your question."
-        )
-    ]
-    await send_parts(context, message, html_parts(blocks))
+    await send_parts(context, message, blocks_parts(replies.unknown_command(command)))
 
 
 async def not_text(update: Update, context: LimberContext) -> None:
     """Say politely that only text can be read (photos, voice, stickers, files, places...)."""
-    blocks = [Block.plain("Sorry, I can only read text. Please type your question in words.")]
-    await send_parts(context, update.effective_message, html_parts(blocks))
+    await send_parts(context, update.effective_message, blocks_parts(replies.only_text()))
 
 
 async def question(update: Update, context: LimberContext) -> None:
@@ -309,7 +227,7 @@ async def more_button(update: Update, context: LimberContext) -> None:
     data, answer, asked = found
     index = data.index
     if index is None or not 0 < index < len(answer.passages):
-        await _notify(query, _OUT_OF_DATE)
+        await _notify(query, replies.BUTTON_OUT_OF_DATE)
         return
     await _notify(query, None)
     limber = context.limber
@@ -318,8 +236,9 @@ async def more_button(update: Update, context: LimberContext) -> None:
     with contextlib.suppress(TelegramError):
         await button_message.edit_reply_markup(keyboard(answer, index - 1, more=False))
     target = asked if asked is not None else button_message
-    parts = split_html([block_html(block) for block in limber.pipeline.more_blocks(answer, index)])
-    sent = await send_parts(context, target, parts, keyboard(answer, index))
+    # The same rendering as the first answer: the pipeline's blocks, the disclaimer their last.
+    more = replace(answer, blocks=limber.pipeline.more_blocks(answer, index))
+    sent = await send_parts(context, target, telegram_parts(more), keyboard(answer, index))
     limber.remember(sent, answer.question)
 
 
@@ -337,9 +256,9 @@ async def vote_button(update: Update, context: LimberContext) -> None:
         valid = data.index < len(answer.passages)
         passage_id = answer.passages[data.index].passage.id if valid else None
     if not valid:
-        await _notify(query, _OUT_OF_DATE)
+        await _notify(query, replies.BUTTON_OUT_OF_DATE)
         return
-    await _notify(query, "Thanks, noted 👍" if data.vote is Vote.UP else "Thanks, noted 👎")
+    await _notify(query, replies.vote_noted(data.vote is Vote.UP))
     limber = context.limber
     await limber.in_thread(
         lambda: limber.feedback.record(
@@ -359,7 +278,7 @@ async def vote_button(update: Update, context: LimberContext) -> None:
 
 async def stale_button(update: Update, context: LimberContext) -> None:
     """Tell the user that a button this version did not make no longer works."""
-    await _notify(update.callback_query, "This button no longer works. Please ask your question again.")
+    await _notify(update.callback_query, replies.BUTTON_NO_LONGER_WORKS)
 
 
 async def _button_answer(
@@ -373,15 +292,15 @@ async def _button_answer(
     query = update.callback_query
     data = parse_button(query.data)
     if data is None:
-        await _notify(query, "This button no longer works. Please ask your question again.")
+        await _notify(query, replies.BUTTON_NO_LONGER_WORKS)
         return None
     asked, text = _button_question(query.message, context)
     if text is None:
-        await _notify(query, "I can't find the question of this answer any more. Please ask it again.")
+        await _notify(query, replies.QUESTION_GONE)
         return None
     answer = await context.limber.answer(text)
     if answer_tag(answer) != data.tag:
-        await _notify(query, "This answer is out of date. Please ask your question again.")
+        await _notify(query, replies.ANSWER_OUT_OF_DATE)
         return None
     return data, answer, asked
 
@@ -419,11 +338,8 @@ async def _apologise(update: object, context: LimberContext, error: BaseExceptio
         return
     if update.effective_chat.type == ChatType.CHANNEL:
         return
-    blocks = [
-        Block.plain("Sorry, something went wrong on my side while answering. Please try again in a moment.")
-    ]
     try:
-        await send_parts(context, message, html_parts(blocks))
+        await send_parts(context, message, blocks_parts(replies.apology()))
     except TelegramError as error:
         logger.warning("could not apologise for a failed update: %s", error)
 
@@ -433,11 +349,11 @@ async def busy_notice(update: Update, application: Application) -> None:
     message = update.effective_message
     if update.callback_query is not None:
         with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(text=BUSY)
+            await update.callback_query.answer(text=replies.BUSY)
         return
     if not isinstance(message, Message) or update.effective_chat is None:
         return
     if update.effective_chat.type == ChatType.CHANNEL:
         return
     context = LimberContext.from_update(update, application)
-    await send_parts(context, message, html_parts([Block.plain(BUSY)]))
+    await send_parts(context, message, blocks_parts(replies.busy()))
