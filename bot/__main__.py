@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.redact import add_secret, install_excepthook, redact
+    from bot.telegram.logs import add_secret, install_excepthook, redact
 
     install_excepthook()  # whatever escapes is printed with every secret blanked out
     for variable in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"):
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "report":
             return _report(args, settings)
         if command == "telegram":
-            from bot.telegram_app import run
+            from bot.telegram.app import run
 
             settings.require_token()
             return run(settings)

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.conversation import Conversation
 from bot.pipeline import Pipeline
 from bot.render import console_text
+from bot.replies import CONSOLE_HINT
 
 __all__ = ["chat", "run_console"]
 
@@ -22,8 +23,7 @@ _FORGET = {"/forget", "forget"}
 def chat(pipeline: Pipeline, stdin: TextIO, stdout: TextIO, *, prompt: str = "you> ") -> None:
     """Answer lines from ``stdin`` until end of input or "quit"; "more" reads on."""
     greeting = pipeline.answer("hello")
-    stdout.write(console_text(greeting) + "\n\n(type more for the next passage of an answer; "
-                 "quit or Ctrl-D to leave)\n")
+    stdout.write(console_text(greeting) + "\n\n" + CONSOLE_HINT + "\n")
     last: Answer | None = None
     shown = 0
     conversation = Conversation()  # follow-ups ("how long do I hold it?") use the last turns

@@ -1,12 +1,14 @@
 """Render an Answer for each transport: Telegram HTML parts, console text, JSON.
 
 Renderers never decide anything; they only lay out what the pipeline composed.
+They never add text of their own either: the disclaimer is already the last block.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from bot.answer import Answer, Block, Span
@@ -15,6 +17,7 @@ __all__ = [
     "TELEGRAM_LIMIT",
     "answer_json",
     "block_html",
+    "blocks_parts",
     "console_text",
     "split_html",
     "telegram_parts",
@@ -97,8 +100,13 @@ def _hard_split(block_markup: str, limit: int) -> list[str]:
 
 
 def telegram_parts(answer: Answer, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """The answer as Telegram HTML messages, the disclaimer closing the last one."""
-    return split_html([block_html(block) for block in answer.blocks], limit)
+    """The answer as Telegram HTML messages, the disclaimer (its last block) closing the last one."""
+    return blocks_parts(answer.blocks, limit)
+
+
+def blocks_parts(blocks: Iterable[Block], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """A reply's blocks (``bot.replies``: the disclaimer already last) as Telegram HTML messages."""
+    return split_html([block_html(block) for block in blocks], limit)
 
 
 def console_text(answer: Answer) -> str:

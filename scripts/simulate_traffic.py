@@ -50,7 +50,7 @@ async def simulate(args: argparse.Namespace) -> int:
     from bot.feedback import FeedbackStore
     from bot.report import build_report, report_html, report_text
     from bot.service import open_pipeline
-    from bot.telegram_app import build_application, polling
+    from bot.telegram.app import build_application, polling
 
     rng = random.Random(args.seed)
     questions = _questions()

@@ -947,7 +947,7 @@ async def drive_load(
     from pathlib import Path
 
     from bot.config import Settings
-    from bot.telegram_app import build_application, polling
+    from bot.telegram.app import build_application, polling
 
     load = [questions[number % len(questions)] for number in range(messages)]
     with tempfile.TemporaryDirectory() as scratch, FakeBotApi(latency=latency) as fake:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.inbox import Inbox, InboxError
+from bot.telegram.inbox import Inbox, InboxError
 
 
 def _update(update_id: int) -> dict:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answer import Answer, AnswerKind, Block, Span
-from bot.render import TELEGRAM_LIMIT, split_html, telegram_parts
+from bot.render import TELEGRAM_LIMIT, blocks_parts, split_html, telegram_parts
 from bot.replies import DISCLAIMER
 
 ALLOWED_TAGS = {"b", "i", "a", "blockquote"}
@@ -133,3 +133,18 @@ def test_parts_are_measured_in_utf16_units_as_telegram_counts_them() -> None:
     assert len(parts) >= 2 and parts[-1].endswith(DISCLAIMER)
     pieces = split_html(["😀" * 5000])
     assert all(utf16_length(p) <= 4096 for p in pieces) and "".join(pieces) == "😀" * 5000
+
+
+def test_every_reply_of_bot_replies_ends_with_the_disclaimer_and_the_renderer_adds_none() -> None:
+    from bot import replies
+
+    examples = Block.plain("e.g.")
+    for blocks in (
+        replies.welcome("backs", examples), replies.help_text("backs", examples, "limber_bot"),
+        replies.about(3, ["a.txt", "medquad.txt"], "m"), replies.privacy(30),
+        replies.forgotten({}), replies.forgotten({"votes": 1}), replies.unknown_command("/x"),
+        replies.busy(), replies.only_text(), replies.rate_limited(5), replies.apology(),
+    ):
+        assert blocks[-1] == replies.disclaimer_block()
+        assert sum(DISCLAIMER in block.text for block in blocks) == 1
+    assert DISCLAIMER not in "".join(blocks_parts([Block.plain("no disclaimer here")]))

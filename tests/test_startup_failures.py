@@ -82,7 +82,7 @@ def test_whatever_escapes_is_printed_with_the_token_blanked_out(tmp_path) -> Non
     # The last resort: an exception nobody expected still goes through the redaction.
     script = (
         "import os, sys\n"
-        "from bot.redact import add_secret, install_excepthook\n"
+        "from bot.telegram.logs import add_secret, install_excepthook\n"
         "install_excepthook(); add_secret(os.environ['TELEGRAM_BOT_TOKEN'])\n"
         "raise RuntimeError('boom with ' + os.environ['TELEGRAM_BOT_TOKEN'])\n"
     )

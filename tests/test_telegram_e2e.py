@@ -36,7 +36,7 @@ from bot.answer import Answer, AnswerKind, Block, Span
 from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.replies import DISCLAIMER
-from bot.telegram_app import build_application, polling
+from bot.telegram.app import build_application, polling
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -764,7 +764,7 @@ async def test_logs_never_contain_the_token_nor_by_default_the_users_text(start_
 
 
 async def test_questions_are_logged_only_when_the_operator_opts_in(start_bot, caplog) -> None:
-    caplog.set_level(logging.INFO, logger="bot.telegram_app")
+    caplog.set_level(logging.INFO, logger="bot.telegram")
     bot = await start_bot(log_questions=True)
     await bot.ask("Does kneeling zebra pose help my hip flexors?")
     assert await bot.fake.until(lambda: "zebra" in caplog.text, timeout=2)
@@ -846,7 +846,7 @@ async def test_webhook_caps_connections_and_stalled_ones_never_keep_an_update_ou
 ) -> None:
     # Before: 1,100 connections that never sent their headers held every descriptor for good,
     # and real updates timed out.
-    from bot.telegram_delivery import WebhookLimits
+    from bot.telegram.webhook import WebhookLimits
 
     fake.reset()
     port = _free_port()
@@ -885,7 +885,7 @@ async def test_rebuilt_index_is_picked_up_and_a_broken_one_keeps_the_old(start_b
     from bot.pipeline import Pipeline
     from index.search import Retriever
 
-    caplog.set_level(logging.INFO, logger="bot.telegram_app")
+    caplog.set_level(logging.INFO, logger="bot.telegram")
     bot = await start_bot(Pipeline(Retriever.open(index_copy)), reload_interval=0.1)
     manifest = index_copy / "manifest.json"
     data = json.loads(manifest.read_text())
@@ -1013,7 +1013,7 @@ async def test_a_flooded_group_gets_one_busy_notice_per_user_and_delays_no_other
 async def test_the_inbox_is_answered_at_start_and_an_answered_update_never_again(
     fake, pipeline, tmp_path
 ) -> None:
-    from bot.inbox import Inbox
+    from bot.telegram.inbox import Inbox
 
     fake.reset()
     settings = Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,

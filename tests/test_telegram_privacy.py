@@ -15,7 +15,7 @@ from test_telegram_e2e import QUESTION, _buttons, _text, fake, start_bot  # noqa
 
 from bot.feedback import FeedbackStore
 from bot.replies import DISCLAIMER
-from bot.telegram_app import _enforce_retention
+from bot.telegram.jobs import enforce_retention as _enforce_retention
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),

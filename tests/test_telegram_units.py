@@ -22,17 +22,12 @@ from bot.answer import Answer, AnswerKind, Block
 from bot.config import ConfigError, Settings
 from bot.feedback import FeedbackStore, Vote
 from bot.replies import DISCLAIMER
-from bot.telegram_app import (
-    Admission,
-    ButtonData,
-    UserRateLimiter,
-    _as_plain_text,
-    _file_url,
-    _transient,
-    answer_tag,
-    parse_button,
-    webhook_options,
-)
+from bot.telegram.app import file_url as _file_url
+from bot.telegram.buttons import ButtonData, answer_tag, parse_button
+from bot.telegram.delivery import as_plain_text as _as_plain_text
+from bot.telegram.delivery import transient as _transient
+from bot.telegram.limits import Admission, UserRateLimiter
+from bot.telegram.webhook import webhook_options
 
 TAG = "0123456789ab"
 # PTB itself warns when it builds a RetryAfter while retry_after is still an int (v22.2+).
@@ -296,7 +291,7 @@ def test_every_block_the_renderer_makes_is_valid_telegram_html(pipeline) -> None
 def test_log_lines_are_scrubbed_of_the_token_even_in_tracebacks() -> None:
     import logging
 
-    from bot.redact import RedactingFormatter as _RedactingFormatter
+    from bot.telegram.logs import RedactingFormatter as _RedactingFormatter
 
     formatter = _RedactingFormatter("%(message)s", [TEST_TOKEN, ""])
     try:
@@ -319,7 +314,7 @@ def test_the_webhook_listens_on_localhost_unless_told_otherwise() -> None:
 def test_the_random_webhook_secret_never_reaches_a_debug_log_line(capsys) -> None:
     import logging
 
-    from bot.telegram_app import _configure_logging
+    from bot.telegram.logs import configure_logging as _configure_logging
 
     settings = Settings(telegram_token=TEST_TOKEN, webhook_url="https://e/x", log_level="DEBUG")
     _configure_logging(settings)
@@ -340,7 +335,7 @@ def test_out_of_descriptors_the_accept_loop_pauses_and_logs_once_a_second(caplog
     import logging
     import socket
 
-    from bot.telegram_delivery import _accept_handler, _OncePerSecond
+    from bot.telegram.webhook import _accept_handler, _OncePerSecond
 
     class Exhausted:
         def __init__(self, real: socket.socket) -> None:
@@ -368,7 +363,7 @@ def test_out_of_descriptors_the_accept_loop_pauses_and_logs_once_a_second(caplog
         listener.close()
         return exhausted
 
-    caplog.set_level(logging.DEBUG, logger="bot.telegram_delivery")
+    caplog.set_level(logging.DEBUG, logger="bot.telegram.webhook")
     exhausted = asyncio.run(run())
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert exhausted.calls == 1  # paused for a second after the first failure, not spinning

@@ -11,7 +11,8 @@ import pytest
 
 from bot.answer import AnswerKind
 from bot.feedback import FeedbackStore, Vote
-from bot.privacy import forget_blocks, forget_chat, privacy_blocks
+from bot.privacy import forget_chat
+from bot.replies import forgotten, privacy
 from bot.unanswered import UnansweredKind, UnansweredLog, unanswered_kind
 
 OFF_TOPIC = "What is the capital of France?"
@@ -105,8 +106,8 @@ def test_forget_deletes_votes_and_questions_of_that_chat_only(pipeline, store) -
     assert report.deleted == {"votes": 1, "unanswered questions": 1}
     assert {r.chat_hash for r in log.rows()} == {store.chat_hash(8)}
     assert {r.chat_hash for r in store.rows()} == {store.chat_hash(8)}
-    assert "1 vote, 1 unanswered question" in forget_blocks(report)[0].text
-    assert "nothing to delete" in forget_blocks(forget_chat(7, [store]))[0].text
+    assert "1 vote, 1 unanswered question" in forgotten(report.deleted)[0].text
+    assert "nothing to delete" in forgotten(forget_chat(7, [store]).deleted)[0].text
 
 
 def test_forget_covers_every_store_it_is_given() -> None:
@@ -119,10 +120,10 @@ def test_forget_covers_every_store_it_is_given() -> None:
 
 
 def test_privacy_text_says_what_is_kept_and_for_how_long() -> None:
-    text = "\n".join(b.text for b in privacy_blocks(45))
+    text = "\n".join(b.text for b in privacy(45))
     assert "45 days" in text and "/forget" in text and "chat id" in text
     assert "could not answer" in text
-    assert "could not answer" not in "\n".join(b.text for b in privacy_blocks(45, keep_unanswered=False))
+    assert "could not answer" not in "\n".join(b.text for b in privacy(45, keep_unanswered=False))
 
 
 def _mode(path: Path | str) -> int:

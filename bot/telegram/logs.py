@@ -1,9 +1,11 @@
-"""Secrets never reach a log line, stderr or a traceback: one registry, one formatter, one hook.
+"""Logging, and secrets that never reach a log line, stderr or a traceback.
 
 Every secret Limber learns (the bot token, the webhook secret, a random webhook
 secret made for one run) is registered with ``add_secret``. The logging formatter
 and ``sys.excepthook`` blank each one out of whatever they print, so even an
-exception nobody expected shows no token.
+exception nobody expected shows no token. ``configure_logging`` sets up the bot's
+log lines (that formatter, the level); ``quiet_libraries`` keeps httpx's request
+URLs (the token) and PTB's debug lines (users' text) out of them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,16 @@ import traceback
 from collections.abc import Iterable
 from types import TracebackType
 
-__all__ = ["RedactingFormatter", "add_secret", "install_excepthook", "redact"]
+from bot.config import ConfigError, Settings
+
+__all__ = [
+    "RedactingFormatter",
+    "add_secret",
+    "configure_logging",
+    "install_excepthook",
+    "quiet_libraries",
+    "redact",
+]
 
 _SECRETS: set[str] = set()
 _LOCK = threading.Lock()
@@ -73,3 +84,31 @@ def install_excepthook() -> None:
     """Route uncaught exceptions (main thread and others) through ``redact``."""
     sys.excepthook = _hook
     threading.excepthook = _thread_hook
+
+
+def quiet_libraries(settings: Settings) -> None:
+    """httpx logs request URLs, which contain the token; PTB's debug logs contain users' text."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    telegram_logger = logging.getLogger("telegram")
+    if not settings.log_questions and telegram_logger.getEffectiveLevel() < logging.INFO:
+        telegram_logger.setLevel(logging.INFO)
+
+
+def configure_logging(settings: Settings) -> None:
+    level = logging.getLevelName(settings.log_level.upper())
+    if not isinstance(level, int):
+        raise ConfigError(
+            f"LIMBER_LOG_LEVEL={settings.log_level!r} is not a logging level (DEBUG, INFO, WARNING, ERROR)"
+        )
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        RedactingFormatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            [settings.telegram_token, settings.webhook_secret],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # CPU feature probing, at start
