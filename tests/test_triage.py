@@ -122,6 +122,12 @@ def test_the_classifier_catches_a_crisis_no_rule_lists(encode) -> None:
     assert result.confidence is not None and result.confidence > 0.3
 
 
+def test_reading_up_on_bleeding_out_is_a_crisis(encode) -> None:
+    text = "been reading how much blood you can lose before you bleed out, the pain never stops"
+    result = assess(text, encode(text))
+    assert result is not None and result.kind is TriageKind.CRISIS
+
+
 def test_an_idiom_aimed_at_someone_else_is_not_a_crisis(encode) -> None:
     text = "im going to murder my brother, he sat on my heat pad and broke it"
     result = assess(text, encode(text))
@@ -153,6 +159,9 @@ def test_past_normal_or_idiomatic_mentions_do_not_raise_an_alarm(text: str, enco
         "the numbness in my leg went away but now it's back and spreading down to my foot",
         "my temperature is 38.6 and my back is agony",
         "i shoot up heroin and my back is now red hot and agony",
+        "treated for bowel cancer 4 years ago and got the all clear, now my lower back has ached "
+        "for a month, worse at night",
+        "my jeans are hanging off me and im not trying to lose weight, my back has hurt for weeks",
     ],
 )
 def test_a_symptom_that_is_back_or_a_real_fever_still_raises_the_alarm(text: str, encode) -> None:

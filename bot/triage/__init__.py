@@ -141,6 +141,8 @@ def _not_a_current_report(doc: Doc, verdict: ClassifierVerdict) -> bool:
         return True
     if verdict.category is Category.INFECTION and _only_normal_temperatures(doc.text):
         return True
+    if verdict.category is Category.CANCER:
+        return False  # a cancer treated and "all clear" is still a history of cancer
     return any(is_resolved(doc, start) for start, _ in doc.sentences)
 
 
@@ -221,7 +223,8 @@ _DISTRESS = rx(
     r"\b(?:die|dies|died|dying|dead|death|deaths|suicid\w*|kill\w*|unaliv\w*|kms|sewerslide|"
     r"end|ends|ending|ended|over|gone|disappear\w*|vanish\w*|burden\w*|goodbye\w*|farewell|"
     r"notes?|letters?|will|rope|noose|pills?|tablets?|meds|overdos\w*|od|jump\w*|bridge|cliff|"
-    r"train|cut|cuts|cutting|burn\w*|blades?|razors?|hurt\w* myself|harm\w*|worthless|hopeless|"
+    r"train|cut|cuts|cutting|burn\w*|blades?|razors?|bleed\w*|bled|hurt\w* myself|harm\w*|"
+    r"worthless|hopeless|"
     r"pointless|point|anymore|give up|giving up|gave up|done|go on|carry on|take it|tired|sick of|"
     r"live|living|alive|life|exist\w*|forever|wake up|better off|without me|miss me|notice|nobody|"
     r"no one|alone|give away|giving away|gave away|rid of|escape|stockpil\w*|stash\w*|lethal|"

@@ -44,6 +44,7 @@ class Rule:
     unless_before: re.Pattern[str] | None = None  # benign context earlier in the clause
     unless_anywhere: re.Pattern[str] | None = None  # benign context anywhere in the message
     negatable: bool = True
+    resolvable: bool = True  # told as over ("fully recovered"), it no longer counts
     report_only: bool = True  # ignore inside general questions and hypotheticals
 
     def fires(self, doc: Doc) -> bool:
@@ -67,7 +68,9 @@ class Rule:
             clause = after_last(CLAUSE_BREAK, doc.text[sent_start:start])
             if self.unless_before.search(clause):
                 return False
-        if self.negatable and (is_negated(doc, start, end) or is_resolved(doc, start)):
+        if self.negatable and is_negated(doc, start, end):
+            return False
+        if self.negatable and self.resolvable and is_resolved(doc, start):
             return False
         return not (self.report_only and is_information(doc, start))
 
@@ -740,7 +743,8 @@ _NIGHT_OR_REST = rx(
 )
 
 INTENTIONAL_WEIGHT_LOSS = rx(
-    r"\b(?:trying to lose|want to lose|need to lose|should i lose|calorie\w*|ozempic|wegovy|"
+    r"(?<!not )(?<!n't )(?<!nt )\b(?:trying to lose|want to lose|need to lose|should i lose|"
+    r"calorie\w*|ozempic|wegovy|"
     r"mounjaro|semaglutide|tirzepatide|bariatric|gastric (?:band|sleeve|bypass)|helped my back|"
     r"to help my back|slimming|fasting)\b",
     r"\bweight ?loss (?:programme|program|plan|journey|goals?|surgery|jabs?|injections?|drugs?|"
@@ -808,9 +812,10 @@ URGENT_RULES: tuple[Rule, ...] = (
         ),
         URGENT,
         requires=(_BACK,),
-        unless=rx(r"\bfamily history\b|\b(?:all clear|was clear|came back (?:clear|negative)|"
-                   r"ruled out|cancer[- ]free)\b"),
+        # A cancer treated and "all clear" is still a history of cancer; one ruled out is not.
+        unless=rx(r"\bfamily history\b|\b(?:came back (?:clear|negative)|ruled out|scare)\b"),
         unless_before=rx(_OTHER_PERSON.pattern, _UNSURE.pattern),
+        resolvable=False,
     ),
     Rule(
         "weight_loss_with_back_pain",
