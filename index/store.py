@@ -39,7 +39,10 @@ from typing import Any
 import numpy as np
 
 from index.embed import MODEL_NAME, Encoder
-from index.errors import (
+from index.lexical import LexicalIndex
+from index.lexicon import Lexicon
+from index.passage import Passage
+from limber.errors import (
     BUILD_COMMAND,
     IndexCorruptError,
     IndexMismatchError,
@@ -47,9 +50,6 @@ from index.errors import (
     IndexStaleError,
     LimberError,
 )
-from index.lexical import LexicalIndex
-from index.lexicon import Lexicon
-from index.passage import Passage
 
 __all__ = [
     "FORMAT_VERSION",

@@ -235,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(ROOT / "scripts"))
-    from index.errors import LimberError
     from index.search import Retriever
+    from limber.errors import LimberError
 
     try:
         rows = read_set(args.cases)

@@ -105,7 +105,7 @@ def test_saved_page_without_canonical_link_uses_the_address_it_was_saved_from(tm
 
 
 def test_a_stray_files_folder_without_its_page_is_still_refused(tmp_path: Path) -> None:
-    from index.errors import CorpusError
+    from limber.errors import CorpusError
 
     (tmp_path / "orphan_files").mkdir()
     (tmp_path / "orphan_files" / "style.css").write_text("body {}\n")

@@ -202,7 +202,7 @@ def test_after_a_refusal_the_old_index_still_serves_across_restarts(
 ) -> None:
     from bot.config import Settings
     from bot.service import open_retriever
-    from index.errors import IndexStaleError
+    from limber.errors import IndexStaleError
 
     out = tmp_path / "index"
     shutil.copytree(serving, out)

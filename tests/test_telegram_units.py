@@ -174,7 +174,7 @@ def test_feedback_store_rejects_an_unknown_vote(tmp_path: Path) -> None:
 
 def test_damaged_salt_file_is_a_clear_error(tmp_path: Path) -> None:
     # Before: a bare ValueError, which the command line printed as a traceback (exit 1).
-    from index.errors import LimberError
+    from limber.errors import LimberError
 
     path = tmp_path / "f.sqlite3"
     Path(f"{path}.salt").write_text("not hex at all")

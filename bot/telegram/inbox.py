@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.errors import LimberError
+from limber.errors import LimberError
 
 __all__ = ["Inbox", "InboxEntry", "InboxError"]
 

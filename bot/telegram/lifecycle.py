@@ -32,7 +32,7 @@ from bot.telegram.logs import redact
 from bot.telegram.polling import confirm, poll
 from bot.telegram.state import Limber
 from bot.telegram.webhook import WebhookLimits, WebhookServer, webhook_options
-from index.errors import LimberError
+from limber.errors import LimberError
 
 __all__ = ["COMMANDS", "StartupError", "polling", "post_init", "post_shutdown", "post_stop", "serve"]
 
