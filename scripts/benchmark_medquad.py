@@ -47,6 +47,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from index.modes import RetrievalMode
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -54,7 +56,7 @@ DEFAULT_PATH = ROOT.parent / "shared" / "data" / "medquad"
 EXIT_USAGE = 2
 K = 10
 DUPLICATE_REASONS = frozenset({"duplicate", "near duplicate"})
-MODES = ("lexical", "dense", "hybrid")
+MODES = (RetrievalMode.LEXICAL, RetrievalMode.DENSE, RetrievalMode.HYBRID)
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80  # as index.store.choose_faiss_index builds it
 EF_SEARCH = (64, 128, 256)
