@@ -68,6 +68,10 @@ __all__ = [
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 EXACT_SEARCH_LIMIT = 200_000  # up to this many passages, exact search is fast enough (see README)
+# HNSW beyond it, the one place its parameters live (the benchmark scripts read them here).
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
 
 
 @dataclass(frozen=True)
@@ -154,9 +158,9 @@ def choose_faiss_index(vectors: np.ndarray) -> Any:
     if len(vectors) <= EXACT_SEARCH_LIMIT:
         index = faiss.IndexFlatIP(dimension)
     else:
-        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
+        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
     index.add(vectors)
     return index
 

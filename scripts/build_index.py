@@ -21,8 +21,6 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, installed or not
-
 from bot.config import DEFAULT_CACHE_DIR, DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR
 from limber.errors import LimberError
 

@@ -29,8 +29,6 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from limber.errors import LimberError
 
 ABLATION = [

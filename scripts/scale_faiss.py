@@ -5,7 +5,7 @@ unit vectors of dimension 384 (all-MiniLM-L6-v2's size) and measures, per index
 type:
 
 * ``flat``  IndexFlatIP, exact inner product (= cosine on unit vectors);
-* ``hnsw``  IndexHNSWFlat, inner product, M=32, efConstruction=40, efSearch 64/128;
+* ``hnsw``  IndexHNSWFlat, inner product, M=32, efConstruction as shipped (index/store.py), efSearch 64/128;
 * ``ivf``   IndexIVFFlat, inner product, nlist = 4*sqrt(n), nprobe 8/16/32.
 
 Reported: build seconds (all cores), bytes per passage (length of
@@ -51,12 +51,14 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index.store import HNSW_EF_CONSTRUCTION
+from limber.bench import rss_mb
+
 DIM = 384
 K = 10
-HNSW_EF_CONSTRUCTION = 40
 CLUSTER_SIZE = 100  # --data clustered: mean vectors per cluster
 CLUSTER_NOISE = 1.0  # --data clustered: noise norm around a unit centre
-# HNSW build time at M=16 over M=32 (efC=40, d=384, 2 cores), measured at 20k vectors: ~0.65.
+# HNSW build time at M=16 over M=32 (measured at efC=40, d=384, 2 cores), measured at 20k vectors: ~0.65.
 HNSW_HALF_M_COST = 0.65
 
 
@@ -141,8 +143,7 @@ def release_free_memory() -> None:
 
 
 def rss_bytes() -> int:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return int(rss_mb() * 2**20)
 
 
 def timed_build(

@@ -29,7 +29,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_bot_api import BOT_USERNAME, TEST_TOKEN, FakeBotApi, Fault, html_problem, unescape_html
 from telegram.ext import Application
 
 from bot.answer import Answer, AnswerKind, Block, Span
@@ -37,6 +36,7 @@ from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.replies import DISCLAIMER
 from bot.telegram.app import build_application, polling
+from limber.fake_bot_api import BOT_USERNAME, TEST_TOKEN, FakeBotApi, Fault, html_problem, unescape_html
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),

@@ -13,7 +13,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from fake_bot_api import TEST_TOKEN, html_problem
 from hypothesis import given
 from hypothesis import strategies as st
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -28,6 +27,7 @@ from bot.telegram.delivery import as_plain_text as _as_plain_text
 from bot.telegram.delivery import transient as _transient
 from bot.telegram.limits import Admission, UserRateLimiter
 from bot.telegram.webhook import webhook_options
+from limber.fake_bot_api import TEST_TOKEN, html_problem
 
 TAG = "0123456789ab"
 # PTB itself warns when it builds a RetryAfter while retry_after is still an int (v22.2+).
