@@ -282,7 +282,7 @@ def scores(ranks: list[int | None], k: int = K) -> dict[str, float]:
     }
 
 
-def run_modes(retrievers: dict[str, Any], cases: list[Case]) -> dict[str, dict[str, list]]:
+def run_modes(retrievers: dict[RetrievalMode, Any], cases: list[Case]) -> dict[str, dict[str, list]]:
     """Ranks (strict and same-question) and seconds per mode; modes alternate query by query,
     so that a change in the machine's load hits them alike."""
     runs: dict[str, dict[str, list]] = {m: {"ranks": [], "same": [], "seconds": []} for m in retrievers}

@@ -47,6 +47,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
@@ -214,12 +215,16 @@ def flat_case(dim: int) -> Case:
 
 def hnsw_case(dim: int, m: int, ef_search: list[int]) -> Case:
     def make() -> faiss.Index:
-        index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
+        index: faiss.IndexHNSWFlat = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         return index
 
     def setter(ef: int) -> Callable[[faiss.Index], None]:
-        return lambda index: setattr(index.hnsw, "efSearch", ef)
+        def set_ef(index: faiss.Index) -> None:
+            hnsw = cast(faiss.IndexHNSWFlat, faiss.downcast_index(index))  # what make() built
+            hnsw.hnsw.efSearch = ef
+
+        return set_ef
 
     sweep = [(f"efSearch={ef}", setter(ef)) for ef in ef_search]
     return Case("hnsw", f"M={m} efC={HNSW_EF_CONSTRUCTION}", make, sweep)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -31,7 +31,8 @@ class ButtonAction(StrEnum):
     VOTE = "vote"
 
 
-class ButtonData(NamedTuple):
+@dataclass(frozen=True)
+class ButtonData:
     """What an inline button under an answer asks for."""
 
     action: ButtonAction

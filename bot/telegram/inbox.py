@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from limber.errors import LimberError
 
@@ -162,7 +162,7 @@ class _Writing:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: object, error: object, tb: object) -> bool:
+    def __exit__(self, kind: object, error: object, tb: object) -> Literal[False]:
         if isinstance(error, sqlite3.Error):
             if self._inbox._db.in_transaction:
                 self._inbox._db.execute("ROLLBACK")
