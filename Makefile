@@ -29,7 +29,11 @@ run: index
 console: index
 	$(BIN)/python -m bot console
 
+# The inner loop leaves out the tests marked slow; `make test-all` (and CI) runs every test.
 test: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+test-all: setup
 	$(BIN)/python -m pytest
 
 lint: setup typecheck

@@ -636,6 +636,7 @@ async def test_get_updates_failures_are_survived_by_the_polling_loop(start_bot) 
 # -- delivery: budget, pacing, shutdown ----------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_fast_answers_spend_one_request_each_so_defaults_give_near_30_per_second(
     start_bot, pipeline
 ) -> None:
@@ -708,6 +709,7 @@ async def test_updates_already_fetched_are_answered_before_shutdown(fake, pipeli
     _check_what_users_saw(fake)
 
 
+@pytest.mark.slow
 async def test_sigterm_still_answers_updates_already_fetched(fake, seed_index, tmp_path) -> None:
     fake.reset()
     environment = {
@@ -972,6 +974,7 @@ async def test_inline_query_for_a_red_flag_offers_the_care_instruction_not_passa
 # -- one busy chat, the inbox ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_a_flooded_group_gets_one_busy_notice_per_user_and_delays_no_other_chat(
     fake, pipeline, tmp_path
 ) -> None:

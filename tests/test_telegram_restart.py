@@ -43,6 +43,8 @@ import pytest
 from bot.replies import DISCLAIMER
 from limber.fake_bot_api import TEST_TOKEN, Call, FakeBotApi, Fault, html_problem, texts
 
+pytestmark = pytest.mark.slow  # processes killed and restarted: `make test-all`
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
     "How do I stretch tight hip flexors?",
