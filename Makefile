@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup index run console test lint audit lock benchmark evaluate report clean
+.PHONY: setup index run console test test-all typecheck lint audit lock benchmark evaluate report clean
 
 setup: $(VENV)/.installed
 
@@ -29,11 +29,19 @@ run: index
 console: index
 	$(BIN)/python -m bot console
 
+# The inner loop leaves out the tests marked slow; `make test-all` (and CI) runs every test.
 test: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+test-all: setup
 	$(BIN)/python -m pytest
 
-lint: setup
+lint: setup typecheck
 	$(BIN)/ruff check .
+
+# mypy over bot/, index/, limber/ and scripts/ (pyproject.toml [tool.mypy]).
+typecheck: setup
+	$(BIN)/python -m mypy
 
 # Known vulnerabilities in the locked dependencies: exit 1 when any is found, 2 when some
 # (or all) packages could not be audited (scripts/audit.py says which).

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
-from index.errors import LimberError
+from limber.errors import LimberError
 
 __all__ = ["main"]
 

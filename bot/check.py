@@ -15,9 +15,9 @@ from pathlib import Path
 
 from bot.evaluation import EvalCase, evaluate, load_cases
 from bot.pipeline import Pipeline
-from index.errors import LimberError
 from index.search import Retriever
 from index.store import load_index
+from limber.errors import LimberError
 
 __all__ = [
     "DEFAULT_MARGIN",

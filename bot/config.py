@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from index.errors import LimberError
+from limber.errors import LimberError
 
 __all__ = [
     "DEFAULT_CACHE_DIR",

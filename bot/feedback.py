@@ -30,7 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from index.errors import LimberError
+from limber.errors import LimberError
 
 __all__ = ["FeedbackError", "FeedbackRow", "FeedbackStore", "Vote"]
 

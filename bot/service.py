@@ -8,9 +8,9 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.pipeline import Pipeline
-from index.errors import IndexStaleError
 from index.search import Retriever
 from index.store import Freshness, check_fresh, load_index
+from limber.errors import IndexStaleError
 
 logger = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ import numpy as np
 
 from index.changes import IndexChanges, compare_builds, file_hashes, previous_build
 from index.embed import MODEL_NAME, ONNX_FILE, Encoder, export_onnx_model
-from index.errors import BUILD_COMMAND, LimberError
 from index.ingest import IngestResult, read_corpus
 from index.lexicon import Lexicon
 from index.passage import Passage
 from index.store import Manifest, write_index
+from limber.errors import BUILD_COMMAND, LimberError
 
 __all__ = ["BuildError", "BuildReport", "EmbeddingCache", "build_index", "distinct_titles", "prepare_model"]
 
@@ -337,7 +337,7 @@ def _build(
     changes = compare_builds(previous, hashes, ingest.passages) if previous else None
     timings["ingest"] = time.perf_counter() - started
     if not ingest.passages:
-        from index.errors import CorpusError
+        from limber.errors import CorpusError
 
         if ingest.skipped and not ingest.dropped:
             reasons = "; ".join(f"{s.file}: {s.reason}" for s in ingest.skipped)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import IndexCorruptError, LimberError
+from limber.errors import IndexCorruptError, LimberError
 
 __all__ = [
     "MODEL_NAME",

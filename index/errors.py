@@ -1,46 +1,25 @@
-"""One exception family for Limber; every message names the command that fixes the problem."""
+"""The error family now lives in ``limber.errors``; this name stays for modules not yet moved."""
 
-from __future__ import annotations
+from limber.errors import (
+    BUILD_COMMAND,
+    BuiltIndexError,
+    CorpusError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexStaleError,
+    LimberError,
+    UsageError,
+)
 
 __all__ = [
     "BUILD_COMMAND",
+    "BuiltIndexError",
     "CorpusError",
     "IndexCorruptError",
-    "IndexError_",
     "IndexMismatchError",
     "IndexMissingError",
     "IndexStaleError",
     "LimberError",
+    "UsageError",
 ]
-
-BUILD_COMMAND = "python scripts/build_index.py"
-
-
-class LimberError(Exception):
-    """Base class for every error Limber reports to a person."""
-
-    exit_code = 2
-
-
-class CorpusError(LimberError):
-    """The corpus cannot be read: missing, empty, undecodable or of an unknown format."""
-
-
-class IndexError_(LimberError):
-    """Base class for problems with a built index."""
-
-
-class IndexMissingError(IndexError_):
-    """No index has been built at the expected place."""
-
-
-class IndexMismatchError(IndexError_):
-    """The index was built with another model or dimension than this code uses."""
-
-
-class IndexCorruptError(IndexError_):
-    """An index file is missing, truncated or does not agree with the manifest."""
-
-
-class IndexStaleError(IndexError_):
-    """The corpus has changed since the index was built."""

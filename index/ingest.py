@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import CorpusError
 from index.formats import READERS, read_document
 from index.lexicon import LEXICON_FILE
 from index.passage import Passage
+from limber.errors import CorpusError
 
 __all__ = [
     "ACCEPTED_SUFFIXES",

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.errors import CorpusError
+from limber.errors import CorpusError
 
 __all__ = ["LEXICON_FILE", "Lexicon"]
 

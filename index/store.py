@@ -39,7 +39,10 @@ from typing import Any
 import numpy as np
 
 from index.embed import MODEL_NAME, Encoder
-from index.errors import (
+from index.lexical import LexicalIndex
+from index.lexicon import Lexicon
+from index.passage import Passage
+from limber.errors import (
     BUILD_COMMAND,
     IndexCorruptError,
     IndexMismatchError,
@@ -47,9 +50,6 @@ from index.errors import (
     IndexStaleError,
     LimberError,
 )
-from index.lexical import LexicalIndex
-from index.lexicon import Lexicon
-from index.passage import Passage
 
 __all__ = [
     "FORMAT_VERSION",
@@ -68,6 +68,10 @@ __all__ = [
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 EXACT_SEARCH_LIMIT = 200_000  # up to this many passages, exact search is fast enough (see README)
+# HNSW beyond it, the one place its parameters live (the benchmark scripts read them here).
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
 
 
 @dataclass(frozen=True)
@@ -152,11 +156,12 @@ def choose_faiss_index(vectors: np.ndarray) -> Any:
 
     dimension = vectors.shape[1]
     if len(vectors) <= EXACT_SEARCH_LIMIT:
-        index = faiss.IndexFlatIP(dimension)
+        index: faiss.Index = faiss.IndexFlatIP(dimension)
     else:
-        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
+        hnsw = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        hnsw.hnsw.efSearch = HNSW_EF_SEARCH
+        index = hnsw
     index.add(vectors)
     return index
 

@@ -21,33 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from limber.bench import machine, percentiles, rss_mb
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def pick(q: float) -> float:
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-    return {"p50_ms": pick(0.50), "p95_ms": pick(0.95), "p99_ms": pick(0.99),
-            "mean_ms": statistics.fmean(ordered), "count": len(ordered)}
 
 
 def _questions(count: int) -> list[str]:
@@ -72,7 +54,7 @@ def child_limber(index: Path, count: int, started: float) -> dict[str, object]:
     load_seconds = time.time() - load_started
     pipeline.answer("how do I stretch my hip flexors?")
     cold_start = time.time() - started
-    rss_loaded = _rss_mb()
+    rss_loaded = rss_mb()
     questions = _questions(count)
     latencies = []
     for question in questions:
@@ -96,11 +78,11 @@ def child_limber(index: Path, count: int, started: float) -> dict[str, object]:
     return {
         "cold_start_s": cold_start,
         "index_load_s": load_seconds,
-        "latency": _percentiles(latencies),
-        "latency_cached": _percentiles(cached),
-        "triage_beyond_encode": _percentiles(triage_ms),
+        "latency": percentiles(latencies),
+        "latency_cached": percentiles(cached),
+        "triage_beyond_encode": percentiles(triage_ms),
         "rss_after_load_mb": rss_loaded,
-        "rss_after_run_mb": _rss_mb(),
+        "rss_after_run_mb": rss_mb(),
         "torch_imported": "torch" in sys.modules,
     }
 
@@ -122,7 +104,7 @@ def child_baseline(index: Path, count: int, started: float) -> dict[str, object]
     load_seconds = time.time() - load_started
     model.encode(["warm up"], normalize_embeddings=True)
     cold_start = time.time() - started
-    rss_loaded = _rss_mb()
+    rss_loaded = rss_mb()
     latencies = []
     for question in _questions(count):
         begin = time.perf_counter()
@@ -132,9 +114,9 @@ def child_baseline(index: Path, count: int, started: float) -> dict[str, object]
     return {
         "cold_start_s": cold_start,
         "index_load_s": load_seconds,
-        "latency": _percentiles(latencies),
+        "latency": percentiles(latencies),
         "rss_after_load_mb": rss_loaded,
-        "rss_after_run_mb": _rss_mb(),
+        "rss_after_run_mb": rss_mb(),
     }
 
 
@@ -152,7 +134,7 @@ def child_telegram(index: Path, messages: int, chats: int) -> dict[str, object]:
 
     from bot.config import Settings
     from bot.service import open_pipeline
-    from tests.fake_bot_api import drive_load
+    from limber.fake_bot_api import drive_load
 
     pipeline = open_pipeline(Settings.from_env(index_dir=index))
     questions = _questions(400)
@@ -197,11 +179,6 @@ def _build_times() -> dict[str, float]:
 
 
 # -- report -------------------------------------------------------------------------------------
-
-
-def _machine() -> dict[str, object]:
-    return {"python": platform.python_version(), "machine": platform.machine(),
-            "cpus": os.cpu_count(), "system": platform.platform()}
 
 
 def _print_table(result: dict[str, dict]) -> None:
@@ -263,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     common = ["--index", str(index), "--questions", str(args.questions)]
-    result: dict[str, object] = {"machine": _machine()}
+    result: dict[str, object] = {"machine": machine()}
     result["limber"] = _run_child("limber", *common)
     result["baseline"] = _run_child("baseline", *common)
     result["p50_ratio"] = (result["limber"]["latency"]["p50_ms"]  # type: ignore[index]

@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 K = 10
 EXIT_USAGE = 2
@@ -234,9 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shipped-only", action="store_true", help="only the shipped settings")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from index.errors import LimberError
     from index.search import Retriever
+    from limber.errors import LimberError
 
     try:
         rows = read_set(args.cases)

@@ -31,9 +31,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import math
 import os
-import platform
 import random
 import shutil
 import sys
@@ -47,16 +45,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from index.modes import RetrievalMode
+from index.store import HNSW_EF_CONSTRUCTION, HNSW_M
+from limber.bench import load_average, machine, percentiles
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 DEFAULT_PATH = ROOT.parent / "shared" / "data" / "medquad"
 EXIT_USAGE = 2
 K = 10
 DUPLICATE_REASONS = frozenset({"duplicate", "near duplicate"})
-MODES = ("lexical", "dense", "hybrid")
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80  # as index.store.choose_faiss_index builds it
+MODES = (RetrievalMode.LEXICAL, RetrievalMode.DENSE, RetrievalMode.HYBRID)
 EF_SEARCH = (64, 128, 256)
 NPROBE = (8, 32)
 NEW_DOCUMENT = (
@@ -81,20 +80,10 @@ def load_script(name: str) -> ModuleType:
     return module
 
 
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
 def percentiles_ms(seconds: list[float]) -> dict[str, float]:
-    ordered = sorted(seconds)
-    if not ordered:
-        return {"p50_ms": math.nan, "p95_ms": math.nan}
-
-    def pick(q: float) -> float:
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
-
-    return {"p50_ms": round(pick(0.50), 2), "p95_ms": round(pick(0.95), 2)}
+    """p50 and p95 of ``seconds``, in milliseconds, rounded for the report."""
+    found = percentiles([s * 1000 for s in seconds])
+    return {key: round(found[key], 2) for key in ("p50_ms", "p95_ms")}
 
 
 @contextmanager
@@ -293,7 +282,7 @@ def scores(ranks: list[int | None], k: int = K) -> dict[str, float]:
     }
 
 
-def run_modes(retrievers: dict[str, Any], cases: list[Case]) -> dict[str, dict[str, list]]:
+def run_modes(retrievers: dict[RetrievalMode, Any], cases: list[Case]) -> dict[str, dict[str, list]]:
     """Ranks (strict and same-question) and seconds per mode; modes alternate query by query,
     so that a change in the machine's load hits them alike."""
     runs: dict[str, dict[str, list]] = {m: {"ranks": [], "same": [], "seconds": []} for m in retrievers}
@@ -407,11 +396,6 @@ def verdict(rows: list[dict[str, Any]], n: int) -> dict[str, Any]:
 # -- report -------------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    return {"python": platform.python_version(), "machine": platform.machine(),
-            "cpus": os.cpu_count(), "load_at_start": load_average()}
-
-
 def print_build(result: dict[str, Any]) -> None:
     imported, first, tokens = result["import"], result["build"], result["tokens"]
     print(f"import:  {imported['passages']:,} passages from {imported['files']:,} files "
@@ -502,7 +486,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run(importer: ModuleType, path: Path, run_dir: Path, sample: int, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
-    result: dict[str, Any] = {"machine": machine(), "work": str(run_dir)}
+    result: dict[str, Any] = {"machine": {**machine(), "load_at_start": load_average()}, "work": str(run_dir)}
     index, cache = run_dir / "index", run_dir / "cache"
     log(f"importing {path} ...")
     result["import"], corpus, questions = import_corpus(importer, path, run_dir)

@@ -21,10 +21,8 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, installed or not
-
 from bot.config import DEFAULT_CACHE_DIR, DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR
-from index.errors import LimberError
+from limber.errors import LimberError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CHECK = ROOT / "tests" / "data" / "eval.jsonl"

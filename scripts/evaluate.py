@@ -36,9 +36,7 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from index.errors import LimberError
+from limber.errors import LimberError
 
 ABLATION = [
     ("BM25 alone", {"mode": "lexical", "expand": False, "repair": False}),

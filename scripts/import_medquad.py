@@ -42,6 +42,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from limber.errors import LimberError, UsageError
+
 DEFAULT_OUT = Path("corpus_medquad/medquad.jsonl")
 EXIT_USAGE = 2
 
@@ -68,10 +70,6 @@ pair; answer and question text Unicode NFKC-normalised with whitespace runs
 collapsed; pairs with an empty answer left out; ids prefixed with the collection
 name (and suffixed where a qid repeats) so that they are unique.
 """
-
-
-class UsageError(Exception):
-    """A problem with the command line or PATH, reported in one line with exit code 2."""
 
 
 @dataclass
@@ -190,7 +188,8 @@ def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, str]]) -> None:
 
 def import_medquad(root: Path, out: Path, questions_out: Path | None, limit: int | None) -> Stats:
     if not root.exists():
-        raise UsageError(f"MedQuAD path not found: {root}")
+        raise UsageError(f"MedQuAD path not found: {root}; clone it (git clone "
+                         "https://github.com/abachaa/MedQuAD) and pass its folder")
     files = find_xml_files(root)
     if not files:
         raise UsageError(f"no .xml files under {root}: pass the MedQuAD folder")
@@ -246,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         stats = import_medquad(args.path, args.out, args.questions_out, args.limit)
-    except (UsageError, OSError) as exc:
+    except (LimberError, OSError) as exc:  # a UsageError among them: one line, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(summary(stats, args.out, time.perf_counter() - started))

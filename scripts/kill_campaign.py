@@ -29,11 +29,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+from limber.fake_bot_api import TEST_TOKEN, FakeBotApi
 
-from fake_bot_api import TEST_TOKEN, FakeBotApi  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 QUESTIONS = ["How do I stretch tight hip flexors?", "What stretches help sciatica?", "/help",
              "Why does my SI joint hurt?", "hello", "How can I loosen tight hamstrings?"]

@@ -5,7 +5,7 @@ unit vectors of dimension 384 (all-MiniLM-L6-v2's size) and measures, per index
 type:
 
 * ``flat``  IndexFlatIP, exact inner product (= cosine on unit vectors);
-* ``hnsw``  IndexHNSWFlat, inner product, M=32, efConstruction=40, efSearch 64/128;
+* ``hnsw``  IndexHNSWFlat, inner product, M=32, efConstruction as shipped (index/store.py), efSearch 64/128;
 * ``ivf``   IndexIVFFlat, inner product, nlist = 4*sqrt(n), nprobe 8/16/32.
 
 Reported: build seconds (all cores), bytes per passage (length of
@@ -47,16 +47,19 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
 
+from index.store import HNSW_EF_CONSTRUCTION
+from limber.bench import rss_mb
+
 DIM = 384
 K = 10
-HNSW_EF_CONSTRUCTION = 40
 CLUSTER_SIZE = 100  # --data clustered: mean vectors per cluster
 CLUSTER_NOISE = 1.0  # --data clustered: noise norm around a unit centre
-# HNSW build time at M=16 over M=32 (efC=40, d=384, 2 cores), measured at 20k vectors: ~0.65.
+# HNSW build time at M=16 over M=32 (measured at efC=40, d=384, 2 cores), measured at 20k vectors: ~0.65.
 HNSW_HALF_M_COST = 0.65
 
 
@@ -141,8 +144,7 @@ def release_free_memory() -> None:
 
 
 def rss_bytes() -> int:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return int(rss_mb() * 2**20)
 
 
 def timed_build(
@@ -213,12 +215,16 @@ def flat_case(dim: int) -> Case:
 
 def hnsw_case(dim: int, m: int, ef_search: list[int]) -> Case:
     def make() -> faiss.Index:
-        index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
+        index: faiss.IndexHNSWFlat = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         return index
 
     def setter(ef: int) -> Callable[[faiss.Index], None]:
-        return lambda index: setattr(index.hnsw, "efSearch", ef)
+        def set_ef(index: faiss.Index) -> None:
+            hnsw = cast(faiss.IndexHNSWFlat, faiss.downcast_index(index))  # what make() built
+            hnsw.hnsw.efSearch = ef
+
+        return set_ef
 
     sweep = [(f"efSearch={ef}", setter(ef)) for ef in ef_search]
     return Case("hnsw", f"M={m} efC={HNSW_EF_CONSTRUCTION}", make, sweep)

@@ -23,8 +23,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 MIX = {"answerable": 0.55, "off_topic": 0.15, "benign": 0.12, "red_flag": 0.12, "crisis": 0.06}
 
@@ -44,13 +42,12 @@ def _buttons(message: dict) -> dict[str, str]:
 
 
 async def simulate(args: argparse.Namespace) -> int:
-    from fake_bot_api import FakeBotApi
-
     from bot.config import Settings
     from bot.feedback import FeedbackStore
     from bot.report import build_report, report_html, report_text
     from bot.service import open_pipeline
     from bot.telegram.app import build_application, polling
+    from limber.fake_bot_api import FakeBotApi
 
     rng = random.Random(args.seed)
     questions = _questions()

@@ -28,11 +28,11 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+from limber.bench import rss_mb
+from limber.fake_bot_api import TEST_TOKEN, FakeBotApi
 
-from fake_bot_api import TEST_TOKEN, FakeBotApi  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 SECRET = "attack-test-secret"
 
@@ -41,13 +41,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _fds(pid: int) -> int:
@@ -133,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not fake.wait_until(lambda: bool(fake.requests("setWebhook")), timeout=60):
                     raise SystemExit(f"the bot did not start:\n{log_path.read_text()[-2000:]}")
                 time.sleep(0.5)
-                baseline = {"fds": _fds(bot.pid), "rss_mb": round(_rss_mb(bot.pid), 1)}
+                baseline = {"fds": _fds(bot.pid), "rss_mb": round(rss_mb(bot.pid), 1)}
                 stop = threading.Event()
                 idle: list[socket.socket] = []
                 refused_idle = 0
@@ -154,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 next_update = started
                 while time.monotonic() - started < args.seconds:
                     peaks["fds"] = max(peaks["fds"], _fds(bot.pid))
-                    peaks["rss_mb"] = max(peaks["rss_mb"], _rss_mb(bot.pid))
+                    peaks["rss_mb"] = max(peaks["rss_mb"], rss_mb(bot.pid))
                     if time.monotonic() >= next_update:
                         update_id += 1
                         message = fake.message("How do I stretch tight hip flexors?",
@@ -171,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                 for conn in idle:
                     conn.close()
                 time.sleep(2)
-                after = {"fds": _fds(bot.pid), "rss_mb": round(_rss_mb(bot.pid), 1)}
+                after = {"fds": _fds(bot.pid), "rss_mb": round(rss_mb(bot.pid), 1)}
             finally:
                 bot.terminate()
                 try:

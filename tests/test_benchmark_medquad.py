@@ -60,6 +60,7 @@ def test_cases_count_answers_to_the_same_question(bench: ModuleType) -> None:
     assert excluded == {"fragment": 1}
 
 
+@pytest.mark.slow
 def test_recall_on_the_tiny_medquad_sample(bench: ModuleType, tmp_path: Path) -> None:
     """Six passages, k=10: every right answer is in the top 10, and ranks are sane."""
     importer = bench.load_script("import_medquad")

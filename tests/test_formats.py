@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,6 @@ from documents import (
 )
 
 from index.ingest import read_corpus
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 
 def _by_source(result) -> dict[str, list]:
@@ -105,7 +102,7 @@ def test_saved_page_without_canonical_link_uses_the_address_it_was_saved_from(tm
 
 
 def test_a_stray_files_folder_without_its_page_is_still_refused(tmp_path: Path) -> None:
-    from index.errors import CorpusError
+    from limber.errors import CorpusError
 
     (tmp_path / "orphan_files").mkdir()
     (tmp_path / "orphan_files" / "style.css").write_text("body {}\n")

@@ -155,6 +155,7 @@ def test_missing_path_exits_2_with_one_line_message_not_a_traceback(tmp_path: Pa
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "not found" in result.stderr and "Traceback" not in result.stderr
+    assert "git clone https://github.com/abachaa/MedQuAD" in result.stderr  # the command that fixes it
     assert not (tmp_path / "out.jsonl").exists()
 
 

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 
 from index.build import build_index
-from index.errors import (
+from index.search import IndexReloadError, RetrievalParams, Retriever
+from index.store import check_fresh, load_index
+from limber.errors import (
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
     IndexStaleError,
 )
-from index.search import IndexReloadError, RetrievalParams, Retriever
-from index.store import check_fresh, load_index
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "cache"
@@ -424,3 +424,16 @@ def test_a_missing_corpus_is_said_and_a_root_corpus_path_is_no_traceback(
     manifest.write_text(json.dumps(data))
     with pytest.raises(IndexStaleError, match="LIMBER_CORPUS_DIR"):
         open_retriever(Settings(index_dir=out))
+
+
+def test_every_error_a_person_can_cause_is_one_family_at_the_top_of_the_project() -> None:
+    import index.errors
+    import limber.errors
+    from bot.config import ConfigError
+    from bot.feedback import FeedbackError
+    from bot.telegram.inbox import InboxError
+
+    for error in (ConfigError, FeedbackError, InboxError, limber.errors.UsageError,
+                  limber.errors.IndexMissingError, limber.errors.CorpusError):
+        assert issubclass(error, limber.errors.LimberError)
+    assert index.errors.LimberError is limber.errors.LimberError  # the old name, the same class

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import CorpusError
 from index.ingest import junk_reason, normalise, read_corpus, split_sentences
+from limber.errors import CorpusError
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "000_eb9de0a5e431290b"

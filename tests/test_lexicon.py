@@ -10,11 +10,11 @@ import pytest
 
 import index.lexical
 from index.build import build_index
-from index.errors import CorpusError
 from index.ingest import corpus_files, corpus_hash
 from index.lexical import Analyzer
 from index.lexicon import LEXICON_FILE, Lexicon
 from index.search import Retriever
+from limber.errors import CorpusError
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "cache"

@@ -14,6 +14,8 @@ from bot.pipeline import Pipeline
 from index.build import build_index
 from index.search import IndexReloadError, Retriever
 
+pytestmark = pytest.mark.slow  # rebuilds and swaps the index while answering: `make test-all`
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "cache"
 

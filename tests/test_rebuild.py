@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import uuid
 from pathlib import Path
 
+import build_index as build_script  # scripts/build_index.py (pytest's pythonpath)
 import pytest
 from conftest import CACHE, CORPUS
 from documents import make_docx
@@ -17,8 +17,6 @@ from index.build import build_index
 from index.store import load_index, read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import build_index as build_script  # noqa: E402
 
 EXTRA = ("Swimming is gentle on the back: the water carries most of the body's weight, so the "
          "muscles around the spine can work without being jarred.\n")
@@ -202,7 +200,7 @@ def test_after_a_refusal_the_old_index_still_serves_across_restarts(
 ) -> None:
     from bot.config import Settings
     from bot.service import open_retriever
-    from index.errors import IndexStaleError
+    from limber.errors import IndexStaleError
 
     out = tmp_path / "index"
     shutil.copytree(serving, out)

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_bot_api import FakeBotApi
+
+from limber.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 WRONG_TOKEN = "987654321:WRONG-TOKEN-abcdefghijklmnopqrstuvwxyz9"  # the right shape, refused

@@ -29,7 +29,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_bot_api import BOT_USERNAME, TEST_TOKEN, FakeBotApi, Fault, html_problem, unescape_html
 from telegram.ext import Application
 
 from bot.answer import Answer, AnswerKind, Block, Span
@@ -37,6 +36,7 @@ from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.replies import DISCLAIMER
 from bot.telegram.app import build_application, polling
+from limber.fake_bot_api import BOT_USERNAME, TEST_TOKEN, FakeBotApi, Fault, html_problem, unescape_html
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -636,6 +636,7 @@ async def test_get_updates_failures_are_survived_by_the_polling_loop(start_bot) 
 # -- delivery: budget, pacing, shutdown ----------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_fast_answers_spend_one_request_each_so_defaults_give_near_30_per_second(
     start_bot, pipeline
 ) -> None:
@@ -708,6 +709,7 @@ async def test_updates_already_fetched_are_answered_before_shutdown(fake, pipeli
     _check_what_users_saw(fake)
 
 
+@pytest.mark.slow
 async def test_sigterm_still_answers_updates_already_fetched(fake, seed_index, tmp_path) -> None:
     fake.reset()
     environment = {
@@ -972,6 +974,7 @@ async def test_inline_query_for_a_red_flag_offers_the_care_instruction_not_passa
 # -- one busy chat, the inbox ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_a_flooded_group_gets_one_busy_notice_per_user_and_delays_no_other_chat(
     fake, pipeline, tmp_path
 ) -> None:

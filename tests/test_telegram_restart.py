@@ -39,9 +39,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from fake_bot_api import TEST_TOKEN, Call, FakeBotApi, Fault, html_problem, texts
 
 from bot.replies import DISCLAIMER
+from limber.fake_bot_api import TEST_TOKEN, Call, FakeBotApi, Fault, html_problem, texts
+
+pytestmark = pytest.mark.slow  # processes killed and restarted: `make test-all`
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [

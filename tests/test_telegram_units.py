@@ -13,7 +13,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from fake_bot_api import TEST_TOKEN, html_problem
 from hypothesis import given
 from hypothesis import strategies as st
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -28,6 +27,7 @@ from bot.telegram.delivery import as_plain_text as _as_plain_text
 from bot.telegram.delivery import transient as _transient
 from bot.telegram.limits import Admission, UserRateLimiter
 from bot.telegram.webhook import webhook_options
+from limber.fake_bot_api import TEST_TOKEN, html_problem
 
 TAG = "0123456789ab"
 # PTB itself warns when it builds a RetryAfter while retry_after is still an int (v22.2+).
@@ -174,7 +174,7 @@ def test_feedback_store_rejects_an_unknown_vote(tmp_path: Path) -> None:
 
 def test_damaged_salt_file_is_a_clear_error(tmp_path: Path) -> None:
     # Before: a bare ValueError, which the command line printed as a traceback (exit 1).
-    from index.errors import LimberError
+    from limber.errors import LimberError
 
     path = tmp_path / "f.sqlite3"
     Path(f"{path}.salt").write_text("not hex at all")

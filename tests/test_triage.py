@@ -25,7 +25,7 @@ from bot.triage.classifier import (
     load_classifier,
 )
 from index.embed import MODEL_NAME
-from index.errors import LimberError
+from limber.errors import LimberError
 
 ROOT = Path(__file__).resolve().parent.parent
 EMERGENCY_NUMBERS = ("911", "999", "112")

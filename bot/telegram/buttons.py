@@ -10,23 +10,32 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import NamedTuple
+from dataclasses import dataclass
+from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.answer import Answer, AnswerKind
 from bot.feedback import Vote
 
-__all__ = ["CALLBACK_VERSION", "ButtonData", "answer_tag", "keyboard", "parse_button"]
+__all__ = ["CALLBACK_VERSION", "ButtonAction", "ButtonData", "answer_tag", "keyboard", "parse_button"]
 
 CALLBACK_VERSION = "v1"
 _TAG_CHARS = 12
 
 
-class ButtonData(NamedTuple):
+class ButtonAction(StrEnum):
+    """What a button asks for: the next passage, or a vote on the one shown."""
+
+    MORE = "more"
+    VOTE = "vote"
+
+
+@dataclass(frozen=True)
+class ButtonData:
     """What an inline button under an answer asks for."""
 
-    action: str  # "more" or "vote"
+    action: ButtonAction
     index: int | None  # the passage (None: a vote on a reply without passages)
     vote: Vote | None
     tag: str  # answer_tag of the answer the button belongs to
@@ -34,7 +43,7 @@ class ButtonData(NamedTuple):
     def encode(self) -> str:
         """The callback data: versioned, at most 64 bytes."""
         index = "-" if self.index is None else str(self.index)
-        if self.action == "more":
+        if self.action == ButtonAction.MORE:
             return f"{CALLBACK_VERSION}:more:{index}:{self.tag}"
         return f"{CALLBACK_VERSION}:vote:{index}:{self.vote}:{self.tag}"
 
@@ -48,10 +57,10 @@ def parse_button(data: object) -> ButtonData | None:
     if not isinstance(data, str):
         return None
     if match := _MORE_RE.fullmatch(data):
-        return ButtonData("more", int(match[1]), None, match[2])
+        return ButtonData(ButtonAction.MORE, int(match[1]), None, match[2])
     if match := _VOTE_RE.fullmatch(data):
         index = None if match[1] == "-" else int(match[1])
-        return ButtonData("vote", index, Vote(match[2]), match[3])
+        return ButtonData(ButtonAction.VOTE, index, Vote(match[2]), match[3])
     return None
 
 
@@ -73,11 +82,11 @@ def keyboard(answer: Answer, shown: int | None, *, more: bool = True) -> InlineK
     tag = answer_tag(answer)
     rows = []
     if more and shown is not None and shown + 1 < len(answer.passages):
-        rows.append([_button("More", ButtonData("more", shown + 1, None, tag))])
+        rows.append([_button("More", ButtonData(ButtonAction.MORE, shown + 1, None, tag))])
     rows.append(
         [
-            _button("👍", ButtonData("vote", shown, Vote.UP, tag)),
-            _button("👎", ButtonData("vote", shown, Vote.DOWN, tag)),
+            _button("👍", ButtonData(ButtonAction.VOTE, shown, Vote.UP, tag)),
+            _button("👎", ButtonData(ButtonAction.VOTE, shown, Vote.DOWN, tag)),
         ]
     )
     return InlineKeyboardMarkup(rows)

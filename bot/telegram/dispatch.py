@@ -122,7 +122,8 @@ class Dispatcher:
         self.inbox.mark_answered(update.update_id)
         user = update.effective_user
         told = self._told.setdefault(chat, set())
-        if self._on_busy is None or user is None or user.id in told:
+        on_busy = self._on_busy
+        if on_busy is None or user is None or user.id in told:
             return
         told.add(user.id)
         if len([t for t in self._notices if not t.done()]) >= max(self.chat_limit, 1) * 4:
@@ -131,7 +132,7 @@ class Dispatcher:
         async def notify() -> None:
             token = _CURRENT.set(None)
             try:
-                await self._on_busy(update)  # type: ignore[misc]
+                await on_busy(update)
             except Exception as error:  # best effort
                 logger.info("could not send a busy notice: %s", type(error).__name__)
             finally:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import (
@@ -221,11 +221,11 @@ async def inline_query(update: Update, context: LimberContext) -> None:
 async def more_button(update: Update, context: LimberContext) -> None:
     """Show the next passage of an answer when "More" is tapped (answers the query first)."""
     query = update.callback_query
-    found = await _button_answer(update, context)
-    if found is None:
+    tap = await _button_answer(update, context)
+    if tap is None:
         return
-    data, answer, asked = found
-    index = data.index
+    answer = tap.answer
+    index = tap.data.index
     if index is None or not 0 < index < len(answer.passages):
         await _notify(query, replies.BUTTON_OUT_OF_DATE)
         return
@@ -235,7 +235,7 @@ async def more_button(update: Update, context: LimberContext) -> None:
     # The tapped message keeps its 👍/👎; its More moves to the new message.
     with contextlib.suppress(TelegramError):
         await button_message.edit_reply_markup(keyboard(answer, index - 1, more=False))
-    target = asked if asked is not None else button_message
+    target = tap.asked if tap.asked is not None else button_message
     # The same rendering as the first answer: the pipeline's blocks, the disclaimer their last.
     more = replace(answer, blocks=limber.pipeline.more_blocks(answer, index))
     sent = await send_parts(context, target, telegram_parts(more), keyboard(answer, index))
@@ -245,10 +245,10 @@ async def more_button(update: Update, context: LimberContext) -> None:
 async def vote_button(update: Update, context: LimberContext) -> None:
     """Record 👍/👎 on the passage an answer showed (answers the query first)."""
     query = update.callback_query
-    found = await _button_answer(update, context)
-    if found is None:
+    tap = await _button_answer(update, context)
+    if tap is None:
         return
-    data, answer, _ = found
+    data, answer = tap.data, tap.answer
     if data.index is None:
         passage_id = None
         valid = not answer.passages
@@ -281,9 +281,22 @@ async def stale_button(update: Update, context: LimberContext) -> None:
     await _notify(update.callback_query, replies.BUTTON_NO_LONGER_WORKS)
 
 
-async def _button_answer(
-    update: Update, context: LimberContext
-) -> tuple[ButtonData, Answer, Message | None] | None:
+@dataclass(frozen=True)
+class ButtonTap:
+    """A tap on a button of this version, with what it refers to."""
+
+    data: ButtonData
+    answer: Answer  # the answer the button was made for, recomputed (its tag matched)
+    asked: Message | None  # the user's question message, when it can still be replied to
+
+
+@dataclass(frozen=True)
+class _Asked:
+    message: Message | None  # the user's message a bot message replies to
+    question: str | None  # the question in it, or the one remembered for the bot message
+
+
+async def _button_answer(update: Update, context: LimberContext) -> ButtonTap | None:
     """The button's data, the answer it belongs to (recomputed) and the question message.
 
     Answers the query with a notice, and returns None, when the data is forged,
@@ -294,26 +307,26 @@ async def _button_answer(
     if data is None:
         await _notify(query, replies.BUTTON_NO_LONGER_WORKS)
         return None
-    asked, text = _button_question(query.message, context)
-    if text is None:
+    asked = _button_question(query.message, context)
+    if asked.question is None:
         await _notify(query, replies.QUESTION_GONE)
         return None
-    answer = await context.limber.answer(text)
+    answer = await context.limber.answer(asked.question)
     if answer_tag(answer) != data.tag:
         await _notify(query, replies.ANSWER_OUT_OF_DATE)
         return None
-    return data, answer, asked
+    return ButtonTap(data, answer, asked.message)
 
 
-def _button_question(button_message: object, context: LimberContext) -> tuple[Message | None, str | None]:
+def _button_question(button_message: object, context: LimberContext) -> _Asked:
     """The user's message a bot message replies to, and the question in it."""
     if not isinstance(button_message, Message):
-        return None, None  # too old: Telegram sends an InaccessibleMessage
+        return _Asked(None, None)  # too old: Telegram sends an InaccessibleMessage
     asked = button_message.reply_to_message
     if asked is not None and (asked.text or asked.caption):
-        return asked, question_text(asked, context.bot.username)
+        return _Asked(asked, question_text(asked, context.bot.username))
     key = (button_message.chat_id, button_message.message_id)
-    return None, context.limber.questions.get(key)
+    return _Asked(None, context.limber.questions.get(key))
 
 
 async def _notify(query: Any, text: str | None) -> None:

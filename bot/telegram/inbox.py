@@ -24,9 +24,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from index.errors import LimberError
+from limber.errors import LimberError
 
 __all__ = ["Inbox", "InboxEntry", "InboxError"]
 
@@ -162,7 +162,7 @@ class _Writing:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: object, error: object, tb: object) -> bool:
+    def __exit__(self, kind: object, error: object, tb: object) -> Literal[False]:
         if isinstance(error, sqlite3.Error):
             if self._inbox._db.in_transaction:
                 self._inbox._db.execute("ROLLBACK")

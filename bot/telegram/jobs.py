@@ -6,8 +6,8 @@ import asyncio
 import logging
 
 from bot.telegram.state import Limber
-from index.errors import LimberError
 from index.search import IndexReloadError
+from limber.errors import LimberError
 
 __all__ = ["RETENTION_INTERVAL", "enforce_retention", "prune_inbox", "purge_expired", "watch_index"]
 

@@ -32,7 +32,7 @@ from bot.telegram.logs import redact
 from bot.telegram.polling import confirm, poll
 from bot.telegram.state import Limber
 from bot.telegram.webhook import WebhookLimits, WebhookServer, webhook_options
-from index.errors import LimberError
+from limber.errors import LimberError
 
 __all__ = ["COMMANDS", "StartupError", "polling", "post_init", "post_shutdown", "post_stop", "serve"]
 
@@ -109,15 +109,15 @@ async def _running(application: Application) -> AsyncIterator[Limber]:
                 "TELEGRAM_API_BASE_URL"
             ) from None
         try:
-            await application.post_init(application)
+            await post_init(application)
             yield limber
         finally:
             if application.running:
                 await application.stop()
-                await application.post_stop(application)
+                await post_stop(application)
             await application.shutdown()
     finally:
-        await application.post_shutdown(application)
+        await post_shutdown(application)
 
 
 async def _startup_call(limber: Limber, what: str, call: Callable[[], Awaitable[Any]]) -> None:

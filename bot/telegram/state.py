@@ -117,4 +117,5 @@ class LimberContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 
     @property
     def limber(self) -> Limber:
-        return self.bot_data["limber"]  # type: ignore[no-any-return]
+        limber: Limber = self.bot_data["limber"]
+        return limber

@@ -255,7 +255,7 @@ class _CappedHTTPServer(HTTPServer):
 
     owner: WebhookServer
 
-    def initialize(self, *args: Any, limit: int, **kwargs: Any) -> None:  # type: ignore[override]
+    def initialize(self, *args: Any, limit: int, **kwargs: Any) -> None:  # type: ignore[override]  # Tornado's takes **kwargs; ours adds the keyword-only limit
         super().initialize(*args, **kwargs)
         self._limit = limit
         self._log = _OncePerSecond()

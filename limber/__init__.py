@@ -1,0 +1,1 @@
+"""What the bot (``bot``) and the index (``index``) share: the one error family."""

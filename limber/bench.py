@@ -1,0 +1,57 @@
+"""What every benchmark script measures the same way: percentiles, the machine, memory, load."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import statistics
+from pathlib import Path
+
+__all__ = ["load_average", "machine", "percentiles", "rss_mb"]
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    """p50/p95/p99 (nearest rank), mean and count of latencies in milliseconds (NaN if none)."""
+    ordered = sorted(samples_ms)
+    if not ordered:
+        return {"p50_ms": math.nan, "p95_ms": math.nan, "p99_ms": math.nan, "mean_ms": math.nan, "count": 0}
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    return {
+        "p50_ms": pick(0.50),
+        "p95_ms": pick(0.95),
+        "p99_ms": pick(0.99),
+        "mean_ms": statistics.fmean(ordered),
+        "count": len(ordered),
+    }
+
+
+def machine() -> dict[str, object]:
+    """The facts a result is read against: Python, CPU architecture and count, the system."""
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "system": platform.platform(),
+    }
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of a process (this one by default) in MiB; NaN where /proc cannot tell."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return math.nan
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: a benchmark on a busy machine says so."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
