@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer import Answer, AnswerKind, Block, Offer, Span
+from bot.asks import ask_type_bonus
 from bot.conversation import Conversation, Turn
-from bot.followup import Resolution, ask_type_bonus, looks_dependent
+from bot.followup import Resolution, looks_dependent
 from bot.passage_quality import is_pointer_passage, points_elsewhere
 from bot.replies import DISCLAIMER, FORGOT_CONVERSATION, acknowledgement_text
 from bot.triage import (

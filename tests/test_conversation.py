@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from bot.answer import AnswerKind
+from bot.asks import ask_type_bonus
 from bot.conversation import Conversation, ConversationStore
-from bot.followup import ask_type_bonus, looks_dependent
+from bot.followup import looks_dependent
 from bot.replies import DISCLAIMER
 
 ROOT = Path(__file__).resolve().parent.parent
