@@ -15,12 +15,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bot import replies
 from bot.answer import Answer, AnswerKind, Block, Offer, Span
 from bot.asks import ask_type_bonus
 from bot.conversation import Conversation, Turn
 from bot.followup import Resolution, looks_dependent
 from bot.passage_quality import is_pointer_passage, points_elsewhere
-from bot.replies import DISCLAIMER, FORGOT_CONVERSATION, acknowledgement_text
+from bot.replies import DISCLAIMER
 from bot.triage import (
     Source,
     Triage,
@@ -34,14 +35,8 @@ from index.ingest import normalise
 from index.passage import ScoredPassage
 from index.search import Retriever
 
-__all__ = ["EXAMPLE_QUESTIONS", "TOPICS", "Pipeline", "Policy", "disclaimer_block", "examples_block"]
+__all__ = ["Pipeline", "Policy"]
 
-TOPICS = "back pain, hip flexors, stretches, sciatica and the SI joint"
-EXAMPLE_QUESTIONS = (
-    "How do I stretch tight hip flexors?",
-    "What stretches help sciatica?",
-    "Why does my SI joint hurt when I sit?",
-)
 _EXCERPT_CHARS = 1200  # a longer paragraph is quoted around its best sentences
 # Words of a follow-up that say what kind of fact it wants, not what it is about (stemmed).
 _ASK_TERMS = frozenset(
@@ -67,6 +62,7 @@ class Policy:
     sure_alarm: float = 0.6  # a classifier red flag this confident stands whatever the context
     short_message_words: int = 6  # a message this short may lean on the context without a pronoun
     pointer_penalty: float = 0.08  # ranking cost of a passage that only points elsewhere
+    nearby_threshold: float = 0.30  # a passage this close to an unanswered question is named as nearby
     follow_up_evidence: float = 0.45  # a sentence this close to a follow-up (with its ask) answers it
     max_highlights: int = 3
 
@@ -88,7 +84,7 @@ class Pipeline:
         """
         text = normalise(question)
         if not re.search(r"\w", text):
-            return self._reply(question, AnswerKind.HELP, _help_blocks("Send me a question in words."))
+            return self._reply(question, AnswerKind.HELP, replies.question_help(replies.EMPTY_QUESTION))
         vector = self._encode(text)
         verdict = assess(text, vector)
         context = conversation.context() if conversation is not None else None
@@ -105,15 +101,16 @@ class Pipeline:
         if kind is TriageKind.RED_FLAG:
             return self._red_flag(question, text, vector, verdict)
         if kind is TriageKind.GREETING:
-            return self._reply(question, AnswerKind.GREETING, _greeting_blocks())
+            return self._reply(question, AnswerKind.GREETING, replies.greeting())
         if kind is TriageKind.ACKNOWLEDGEMENT:
             return self._reply(question, AnswerKind.ACKNOWLEDGEMENT,
-                               (Block.plain(acknowledgement_text(verdict.reason)),))
+                               (Block.plain(replies.acknowledgement_text(verdict.reason)),))
         if kind is TriageKind.HELP:
-            return self._reply(question, AnswerKind.HELP, _help_blocks())
+            return self._reply(question, AnswerKind.HELP, replies.question_help())
         if kind is TriageKind.DOSE:
-            return self._reply(question, AnswerKind.NO_ANSWER, _dose_blocks(), notes=(verdict.reason,))
-        return self._reply(question, AnswerKind.NO_ANSWER, _not_english_blocks(), notes=(verdict.reason,))
+            return self._reply(question, AnswerKind.NO_ANSWER, replies.dose_refusal(),
+                               notes=(verdict.reason,))
+        return self._reply(question, AnswerKind.NO_ANSWER, replies.not_english(), notes=(verdict.reason,))
 
     def offers(self, query: str, limit: int = 5) -> tuple[Offer, ...]:
         """Inline mode ("@limber_bot sciatica stretch"): the best passages, each a message of
@@ -126,16 +123,16 @@ class Pipeline:
                     title=scored.passage.source,
                     description=_clip(scored.passage.sentences[0] if scored.passage.sentences
                                       else scored.passage.text),
-                    blocks=(*self.quote_blocks(scored), disclaimer_block()),
+                    blocks=replies.reply(self.quote_blocks(scored)),
                 )
                 for scored in answer.passages[:limit]
             )
-        title = _OFFER_TITLES.get(answer.kind, "Limber")
+        title = replies.OFFER_TITLES.get(answer.kind, "Limber")
         return (Offer(title=title, description=_clip(answer.blocks[0].text), blocks=answer.blocks),)
 
     def forgot(self) -> Answer:
         """The reply to /forget, once the caller has cleared the conversation."""
-        return self._reply("/forget", AnswerKind.ACKNOWLEDGEMENT, (Block.plain(FORGOT_CONVERSATION),))
+        return self._reply("/forget", AnswerKind.ACKNOWLEDGEMENT, (Block.plain(replies.FORGOT_CONVERSATION),))
 
     # -- kinds -----------------------------------------------------------------------------
 
@@ -164,7 +161,7 @@ class Pipeline:
         top_score = max((p.score for p in found), default=0.0)  # ranking may demote the best
         if not found or (top_score < self.policy.answer_threshold and not sure):
             best = f"best score {top_score:.3f}" if found else "no passages"
-            return self._reply(question, AnswerKind.NO_ANSWER, _no_answer_blocks(),
+            return self._reply(question, AnswerKind.NO_ANSWER, replies.no_answer(self._nearby(found)),
                                notes=(best,), searched_for=searched_for, follow_up=follow_up)
         # The highlight answers what is asked ("how long?" marks the hold time, not the
         # sentence that repeats the topic word); for a follow-up, the follow-up itself.
@@ -174,7 +171,7 @@ class Pipeline:
             found = [_with_ask(found[0], text), *found[1:]]
         blocks = (
             *self.quote_blocks(found[0]),
-            *(_more_hint(len(found) - 1) if len(found) > 1 else ()),
+            *((replies.more_hint(len(found) - 1),) if len(found) > 1 else ()),
         )
         return self._reply(question, AnswerKind.ANSWER, blocks, passages=tuple(found),
                            searched_for=searched_for, follow_up=follow_up)
@@ -227,6 +224,15 @@ class Pipeline:
             return False
         focused = self._refocus(scored, text, vector).sentence_scores
         return bool(focused) and max(focused) >= self.policy.follow_up_evidence
+
+    def _nearby(self, found: list[ScoredPassage]) -> list[str]:
+        """What the documents have close to a question they don't answer: the opening words
+        of up to two passages near the bar, named as nearby, never shown as the answer."""
+        return [
+            _clip(p.passage.sentences[0] if p.passage.sentences else p.passage.text, 80)
+            for p in found[:2]
+            if p.score >= self.policy.nearby_threshold and not is_pointer_passage(p.passage)
+        ]
 
     def _pointer_penalty(self, scored: ScoredPassage) -> float:
         """A passage that only introduces content elsewhere ranks behind real instructions."""
@@ -293,7 +299,7 @@ class Pipeline:
             and passage_fits_red_flag(verdict, p.passage.text, index.vector(p.passage.id))
         ][:1]
         if useful:
-            blocks.append(Block.plain("Related information from my documents:"))
+            blocks.append(Block.plain(replies.RELATED_AFTER_CARE))
             blocks += self.quote_blocks(useful[0])
         return self._reply(question, AnswerKind.RED_FLAG, tuple(blocks), passages=tuple(useful),
                            notes=(verdict.reason,))
@@ -354,22 +360,15 @@ class Pipeline:
             spans.append(Span(sentences[i], bold=i in marked))
         if kept[-1] < len(sentences) - 1:
             spans.append(Span(" …"))
-        return (Block(tuple(spans), quote=True), _source_block(scored))
+        return (Block(tuple(spans), quote=True), replies.source(passage.source, passage.url))
 
     def more_blocks(self, answer: Answer, index: int) -> tuple[Block, ...]:
         """Passage ``index`` of ``answer`` as a reply of its own, the disclaimer last."""
         count = len(answer.passages)
         if not 0 <= index < count:
-            return (
-                Block.plain("There are no more related passages for that question. "
-                            "Ask me another one, in other words."),
-                disclaimer_block(),
-            )
-        return (
-            Block.plain(f"Passage {index + 1} of {count}:", bold=True),
-            *self.quote_blocks(answer.passages[index]),
-            disclaimer_block(),
-        )
+            return replies.reply([Block.plain(replies.NO_MORE_PASSAGES)])
+        return replies.reply([replies.passage_heading(index, count),
+                              *self.quote_blocks(answer.passages[index])])
 
     def _highlights(self, scored: ScoredPassage) -> set[int]:
         """The best sentence, and up to two more nearly as close to the question."""
@@ -398,7 +397,7 @@ class Pipeline:
         return Answer(
             question=question,
             kind=kind,
-            blocks=(*blocks, disclaimer_block()),
+            blocks=replies.reply(blocks),
             disclaimer=DISCLAIMER,
             passages=passages,
             notes=(*notes, "follow-up") if follow_up else notes,
@@ -408,11 +407,6 @@ class Pipeline:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def disclaimer_block() -> Block:
-    """The disclaimer as the closing block of every reply."""
-    return Block((Span(DISCLAIMER, italic=True),))
 
 
 def _with_ask(scored: ScoredPassage, question: str) -> ScoredPassage:
@@ -442,73 +436,7 @@ def _excerpt(sentences: tuple[str, ...], marked: set[int]) -> tuple[int, int]:
     return start, end
 
 
-_OFFER_TITLES = {
-    AnswerKind.RED_FLAG: "⚠️ Please seek medical care",
-    AnswerKind.CRISIS: "You don't have to face this alone",
-    AnswerKind.NO_ANSWER: "No information on that",
-}
-
-
 def _clip(text: str, limit: int = 100) -> str:
     """A one-line preview of at most ``limit`` characters, cut at a word."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: text.rfind(" ", 0, limit - 1)].rstrip(",;:") + "…"
-
-
-def _source_block(scored: ScoredPassage) -> Block:
-    passage = scored.passage
-    name = passage.source
-    return Block((Span("Source: "), Span(name, url=passage.url)))
-
-
-def _more_hint(count: int) -> tuple[Block, ...]:
-    noun = "passage" if count == 1 else "passages"
-    return (Block.plain(f"{count} more related {noun}: tap “More” to read on."),)
-
-
-def _topics_block() -> Block:
-    return Block.plain(f"I can answer questions about {TOPICS}, quoting my documents.")
-
-
-def examples_block() -> Block:
-    """Three example questions, as a bulleted block."""
-    return Block.plain("For example:\n" + "\n".join(f"• {q}" for q in EXAMPLE_QUESTIONS))
-
-
-def _greeting_blocks() -> tuple[Block, ...]:
-    return (Block.plain("Hello! I'm Limber. 👋"), _topics_block(), examples_block())
-
-
-def _help_blocks(lead: str | None = None) -> tuple[Block, ...]:
-    blocks = [Block.plain(lead)] if lead else []
-    blocks += [
-        _topics_block(),
-        Block.plain("Ask in your own words, in English. I quote the passage that fits best "
-                    "and say where it comes from."),
-        examples_block(),
-    ]
-    return tuple(blocks)
-
-
-def _no_answer_blocks() -> tuple[Block, ...]:
-    return (
-        Block.plain("I don't have information on that in my documents."),
-        _topics_block(),
-        Block.plain("Try asking about one of those, in other words."),
-    )
-
-
-def _dose_blocks() -> tuple[Block, ...]:
-    return (
-        Block.plain("I can't tell you a medicine dose. A pharmacist or your doctor can say what "
-                    "is safe for you, with your other medicines and conditions in mind."),
-        _topics_block(),
-    )
-
-
-def _not_english_blocks() -> tuple[Block, ...]:
-    return (
-        Block.plain("Sorry, my documents are in English, so I can only answer questions "
-                    "asked in English."),
-        _topics_block(),
-    )

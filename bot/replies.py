@@ -4,15 +4,15 @@ Replies that are messages of their own come as blocks that already end with the
 disclaimer: ``reply`` is the one place that appends it, and no renderer adds it.
 Short notices that are not messages (the toast a button tap shows) are strings.
 
-Texts the answer pipeline composes (no-answer, help, "More") are still in
-``bot/pipeline.py``; care instructions are triage's (``bot/triage/messages.py``).
+Care instructions are triage's (``bot/triage/messages.py``): each category's text
+lives with the category.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-from bot.answer import Block, Span
+from bot.answer import AnswerKind, Block, Span
 
 __all__ = [
     "ANSWER_OUT_OF_DATE",
@@ -21,20 +21,36 @@ __all__ = [
     "BUTTON_OUT_OF_DATE",
     "CONSOLE_HINT",
     "DISCLAIMER",
+    "EMPTY_QUESTION",
+    "EXAMPLE_QUESTIONS",
     "FORGOT_CONVERSATION",
+    "NO_MORE_PASSAGES",
+    "OFFER_TITLES",
     "QUESTION_GONE",
+    "RELATED_AFTER_CARE",
     "TAPPING_TOO_FAST",
+    "TOPICS",
     "about",
     "acknowledgement_text",
     "apology",
     "busy",
     "disclaimer_block",
+    "dose_refusal",
+    "examples_block",
     "forgotten",
+    "greeting",
     "help_text",
+    "more_hint",
+    "no_answer",
+    "not_english",
     "only_text",
+    "passage_heading",
     "privacy",
+    "question_help",
     "rate_limited",
     "reply",
+    "source",
+    "topics_block",
     "unknown_command",
     "vote_noted",
     "welcome",
@@ -74,6 +90,92 @@ _ACKNOWLEDGEMENT_DEFAULT = "👍 Ask me another question whenever you like."
 def acknowledgement_text(reason: str) -> str:
     """The short reply to "thanks", "ok", "cool" or "bye" (triage's ``reason``)."""
     return _ACKNOWLEDGEMENTS.get(reason, _ACKNOWLEDGEMENT_DEFAULT)
+
+
+TOPICS = "back pain, hip flexors, stretches, sciatica and the SI joint"
+EXAMPLE_QUESTIONS = (
+    "How do I stretch tight hip flexors?",
+    "What stretches help sciatica?",
+    "Why does my SI joint hurt when I sit?",
+)
+EMPTY_QUESTION = "Send me a question in words."
+NO_MORE_PASSAGES = ("There are no more related passages for that question. "
+                    "Ask me another one, in other words.")
+RELATED_AFTER_CARE = "Related information from my documents:"
+# Inline mode's titles for replies that are not passages.
+OFFER_TITLES = {
+    AnswerKind.RED_FLAG: "⚠️ Please seek medical care",
+    AnswerKind.CRISIS: "You don't have to face this alone",
+    AnswerKind.NO_ANSWER: "No information on that",
+}
+
+
+def topics_block() -> Block:
+    return Block.plain(f"I can answer questions about {TOPICS}, quoting my documents.")
+
+
+def examples_block() -> Block:
+    """Three example questions, as a bulleted block."""
+    return Block.plain("For example:\n" + "\n".join(f"• {q}" for q in EXAMPLE_QUESTIONS))
+
+
+def greeting() -> tuple[Block, ...]:
+    """The reply to "hello" typed as a message (/start has ``welcome``)."""
+    return (Block.plain("Hello! I'm Limber. 👋"), topics_block(), examples_block())
+
+
+def question_help(lead: str | None = None) -> tuple[Block, ...]:
+    """The reply to "help" typed as a message (/help has ``help_text``)."""
+    blocks = [Block.plain(lead)] if lead else []
+    blocks += [
+        topics_block(),
+        Block.plain("Ask in your own words, in English. I quote the passage that fits best "
+                    "and say where it comes from."),
+        examples_block(),
+    ]
+    return tuple(blocks)
+
+
+def no_answer(nearby: Sequence[str] = ()) -> tuple[Block, ...]:
+    """The honest "I don't know"; ``nearby`` names what the documents have close to it."""
+    blocks = [Block.plain("I don't have information on that in my documents.")]
+    if nearby:
+        blocks.append(Block.plain("The closest they come, which does not answer it:\n"
+                                  + "\n".join(f"• {text}" for text in nearby)))
+        blocks.append(Block.plain(f"Ask me about one of those, or about {TOPICS}."))
+    else:
+        blocks += [topics_block(), Block.plain("Try asking about one of those, in other words.")]
+    return tuple(blocks)
+
+
+def dose_refusal() -> tuple[Block, ...]:
+    return (
+        Block.plain("I can't tell you a medicine dose. A pharmacist or your doctor can say what "
+                    "is safe for you, with your other medicines and conditions in mind."),
+        topics_block(),
+    )
+
+
+def not_english() -> tuple[Block, ...]:
+    return (
+        Block.plain("Sorry, my documents are in English, so I can only answer questions "
+                    "asked in English."),
+        topics_block(),
+    )
+
+
+def source(name: str, url: str | None) -> Block:
+    """Where a quoted passage comes from (a link when the document has one)."""
+    return Block((Span("Source: "), Span(name, url=url)))
+
+
+def more_hint(count: int) -> Block:
+    noun = "passage" if count == 1 else "passages"
+    return Block.plain(f"{count} more related {noun}: tap “More” to read on.")
+
+
+def passage_heading(index: int, count: int) -> Block:
+    return Block.plain(f"Passage {index + 1} of {count}:", bold=True)
 
 
 # -- commands ----------------------------------------------------------------------------------

@@ -95,6 +95,15 @@ def test_an_unanswerable_question_gets_an_honest_no(pipeline) -> None:
     assert "back pain" in answer.reply  # says what it can help with
 
 
+def test_an_on_topic_question_the_documents_miss_names_what_is_nearby_not_as_an_answer(pipeline) -> None:
+    answer = pipeline.answer("is a standing desk better for my back")
+    assert answer.kind is AnswerKind.NO_ANSWER and not answer.passages
+    assert "The closest they come, which does not answer it:" in answer.reply
+    assert not any(block.quote for block in answer.blocks)  # named, never quoted as an answer
+    off_topic = pipeline.answer("what is the capital of peru")
+    assert "closest" not in off_topic.reply
+
+
 def test_a_dose_question_gets_no_dose(pipeline) -> None:
     answer = pipeline.answer("how much naproxen should I take for my back?")
     assert answer.kind is AnswerKind.NO_ANSWER

@@ -33,7 +33,6 @@ from telegram.ext import Application, ApplicationHandlerStop
 from bot import replies
 from bot.answer import Answer
 from bot.feedback import Vote
-from bot.pipeline import TOPICS, examples_block
 from bot.privacy import forget_chat
 from bot.render import TELEGRAM_LIMIT, block_html, blocks_parts, telegram_parts
 from bot.telegram.buttons import ButtonData, answer_tag, keyboard, parse_button
@@ -111,13 +110,13 @@ async def admit(update: object, context: LimberContext) -> None:
 async def start(update: Update, context: LimberContext) -> None:
     """Send the welcome when /start is issued, and start the conversation afresh."""
     context.limber.conversation(update.effective_message).clear()
-    blocks = replies.welcome(TOPICS, examples_block())
+    blocks = replies.welcome(replies.TOPICS, replies.examples_block())
     await send_parts(context, update.effective_message, blocks_parts(blocks))
 
 
 async def help_command(update: Update, context: LimberContext) -> None:
     """Send how to ask when /help is issued (arguments such as "/help me" are ignored)."""
-    blocks = replies.help_text(TOPICS, examples_block(), context.bot.username)
+    blocks = replies.help_text(replies.TOPICS, replies.examples_block(), context.bot.username)
     await send_parts(context, update.effective_message, blocks_parts(blocks))
 
 
