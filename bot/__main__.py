@@ -91,8 +91,9 @@ def _lines(stream: TextIO) -> Iterable[str]:
         yield line.rstrip("\n")
 
 
-def _each_line(handle: Callable[[str], dict], out: TextIO = sys.stdout) -> int:
-    """One JSON object per stdin line, in order, each flushed at once."""
+def _each_line(handle: Callable[[str], dict], out: TextIO | None = None) -> int:
+    """One JSON object per stdin line, in order, each flushed at once (to ``out``, else stdout)."""
+    out = out or sys.stdout  # looked up now, not at import: whoever called main may have swapped it
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")  # a stray non-UTF-8 byte must not end the run
     for line in _lines(sys.stdin):

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.answer import AnswerKind
 from bot.conversation import Conversation, ConversationStore
 from bot.followup import ask_type_bonus, looks_dependent
 from bot.replies import DISCLAIMER
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class _Clock:
@@ -95,18 +90,15 @@ def test_safety_reads_a_follow_up_with_its_context(pipeline) -> None:
     assert answer.kind is AnswerKind.RED_FLAG
 
 
-def test_ask_json_keeps_one_conversation_per_id_and_plain_lines_stand_alone(seed_index: Path) -> None:
+def test_ask_json_keeps_one_conversation_per_id_and_plain_lines_stand_alone(cli, seed_index: Path) -> None:
     lines = [
         json.dumps({"question": "how do I do the frog stretch for my hips?", "conversation": "a"}),
         json.dumps({"question": "how do I stretch my hamstrings?", "conversation": "b"}),
         json.dumps({"question": "how long do I hold it?", "conversation": "a"}),
         "how long do I hold it?",
     ]
-    env = {**os.environ, "LIMBER_INDEX_DIR": str(seed_index), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--json"], input="\n".join(lines) + "\n",
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=True,
-    )
+    done = cli("ask", "--json", stdin="\n".join(lines) + "\n", env={"LIMBER_INDEX_DIR": str(seed_index)})
+    assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(out) == 4
     assert out[2]["question"] == "how long do I hold it?"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import build_index as build_script  # scripts/build_index.py (pytest's pythonpath)
 import numpy as np
 import pytest
 
@@ -64,13 +65,13 @@ def test_a_build_that_fails_midway_leaves_the_old_index_serving(tmp_path: Path) 
     assert leftovers == [".index.lock"]  # the builds' lock file stays (removing it would race)
 
 
-def test_a_rebuild_reembeds_only_new_passages(tmp_path: Path) -> None:
+def test_a_rebuild_reembeds_only_new_passages(tmp_path: Path, fresh_cache: Path) -> None:
     corpus = _small_corpus(tmp_path / "c")
     out = tmp_path / "index"
-    build_index(corpus, out, cache_dir=tmp_path / "cache", show_progress=False)
+    build_index(corpus, out, cache_dir=fresh_cache, show_progress=False)
     with (corpus / "doc.txt").open("a", encoding="utf-8") as handle:
         handle.write("Tight hamstrings pull on the pelvis and can make the lower back ache.\n")
-    report = build_index(corpus, out, cache_dir=tmp_path / "cache", show_progress=False)
+    report = build_index(corpus, out, cache_dir=fresh_cache, show_progress=False)
     assert report.embedded == 1  # the new one-sentence paragraph (its sentence is the same text)
     assert report.manifest.passage_count == 3
 
@@ -190,7 +191,8 @@ def test_long_paragraphs_are_embedded_in_windows_and_scored_by_the_best(tmp_path
         (["--corpus", "{tmp}/odt"], "unknown format: paper.odt"),
     ],
 )
-def test_build_script_errors_are_one_line_with_exit_code_2(tmp_path: Path, args, message) -> None:
+def test_build_script_errors_are_one_line_with_exit_code_2(tmp_path: Path, args, message,
+                                                           capsys) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "latin").mkdir()
     (tmp_path / "latin" / "bad.txt").write_bytes("d\xe9j\xe0 vu\n".encode("latin-1"))
@@ -199,11 +201,13 @@ def test_build_script_errors_are_one_line_with_exit_code_2(tmp_path: Path, args,
     (tmp_path / "odt").mkdir()
     (tmp_path / "odt" / "paper.odt").write_bytes(b"PK\x03\x04")
     argv = [a.format(tmp=tmp_path) for a in args] + ["--out", str(tmp_path / "out")]
-    done = subprocess.run([*BUILD, *argv], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2
-    assert done.stderr.strip().count("\n") == 0
-    assert message in done.stderr
-    assert "Traceback" not in done.stderr
+    # In this process (scripts/build_index.py's main); the summary test below runs the script.
+    code = build_script.main(["--quiet", "--cache", str(CACHE), *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().count("\n") == 0
+    assert message in err
+    assert "Traceback" not in err
 
 
 def test_build_script_prints_a_summary(tmp_path: Path) -> None:
@@ -375,6 +379,7 @@ def test_a_build_removes_what_a_killed_build_left_behind(tmp_path: Path) -> None
     assert other.exists()
 
 
+@pytest.mark.slow  # four builds race to export the model through torch on an empty cache
 def test_concurrent_builds_on_an_empty_cache_all_succeed(tmp_path: Path) -> None:
     # Before: 1-3 of 4 failed with FileNotFoundError on the shared .model-export folder.
     from concurrent.futures import ThreadPoolExecutor

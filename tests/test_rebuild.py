@@ -106,6 +106,11 @@ def test_judge_fails_a_metric_below_its_floor_or_below_the_serving_index() -> No
     assert not MetricCheck("x", 0.95, 0.96, 0.9, 0.02).failed  # within the margin
 
 
+# Each test below builds an index of the seed corpus and answers the check set on it and on the
+# serving index: `make test-all` and CI run them; the verdict itself (judge) is tested above.
+SLOW = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def check_set(tmp_path_factory) -> Path:
     """Every fourth case of the default check set: the same kinds of questions, four times faster."""
@@ -135,6 +140,7 @@ def _degraded_corpus(tmp_path: Path) -> Path:
     return corpus
 
 
+@SLOW
 def test_a_worse_rebuild_is_refused_and_the_old_index_keeps_serving(
     serving: Path, check_set: Path, tmp_path: Path, capsys
 ) -> None:
@@ -157,6 +163,7 @@ def test_a_worse_rebuild_is_refused_and_the_old_index_keeps_serving(
     assert "previous" in captured.out  # the numbers, beside the serving index's
 
 
+@SLOW
 def test_force_publishes_a_failing_rebuild_and_says_so(
     serving: Path, check_set: Path, tmp_path: Path, capsys
 ) -> None:
@@ -173,6 +180,7 @@ def test_force_publishes_a_failing_rebuild_and_says_so(
     assert check["metrics"]["recall@1"]["new"] < check["metrics"]["recall@1"]["serving"]
 
 
+@SLOW
 def test_an_unchanged_rebuild_passes_with_the_previous_numbers_beside(
     serving: Path, check_set: Path, tmp_path: Path, capsys
 ) -> None:
@@ -195,6 +203,7 @@ def test_check_with_an_unreadable_set_is_one_clear_error(tmp_path: Path, capsys)
     assert not (tmp_path / "i").exists()
 
 
+@SLOW
 def test_after_a_refusal_the_old_index_still_serves_across_restarts(
     serving: Path, check_set: Path, tmp_path: Path, capsys
 ) -> None:

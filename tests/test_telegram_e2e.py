@@ -663,6 +663,7 @@ async def test_fast_answers_spend_one_request_each_so_defaults_give_near_30_per_
     assert max(steady, default=0) <= 31  # after the first burst: within the budget
 
 
+@pytest.mark.slow  # a flood of 30 answers at 10 a second
 async def test_under_a_flood_typing_makes_way_for_answers(start_bot, pipeline) -> None:
     # Every answer is "slow" (typing_delay 0), but once a second's worth of requests is
     # queued, "typing" would only delay the answers: it is skipped.
