@@ -25,6 +25,10 @@ from index.lexicon import LEXICON_FILE
 from index.passage import Passage
 from limber.errors import CorpusError
 
+# normalise and split_sentences live in the text toolkit; named here too for the modules that
+# import them from index.ingest (bot/evaluation.py, bot/triage/training.py).
+from limber.text import normalise, split_sentences
+
 __all__ = [
     "ACCEPTED_SUFFIXES",
     "MAX_FILE_BYTES",
@@ -97,28 +101,9 @@ class IngestResult:
         return dict(Counter(d.reason for d in self.dropped).most_common())
 
 
-# --- normalisation -------------------------------------------------------------------------
+# --- normalisation (the rest is limber.text.normalise) -------------------------------------
 
-_SPACE_RE = re.compile(r"\s+")
 _BACK_TO_TEXT_RE = re.compile(r"\s*\bBACK TO TEXT\b\s*$", re.IGNORECASE)
-
-
-def _visible(ch: str) -> str:
-    category = unicodedata.category(ch)
-    if category == "Cf":
-        return ""  # zero-width and direction marks, soft hyphens: they join what they split
-    return " " if category[0] == "C" else ch  # control characters separate words
-
-
-def normalise(text: str) -> str:
-    """Canonical Unicode (NFC), no invisible or control characters, single spaces.
-
-    Used for corpus paragraphs and users' questions alike.
-    """
-    text = unicodedata.normalize("NFC", text)
-    if not text.isprintable():  # the per-character pass only where there is something to find
-        text = "".join(_visible(ch) for ch in text)
-    return _SPACE_RE.sub(" ", text).strip()
 
 
 def _strip_tails(text: str) -> str:
@@ -126,28 +111,6 @@ def _strip_tails(text: str) -> str:
     if "back to text" not in text[-20:].lower():  # the regex only where it can match
         return text
     return _BACK_TO_TEXT_RE.sub("", text).strip()
-
-
-# --- sentences -----------------------------------------------------------------------------
-
-_ABBREVIATIONS = frozenset(
-    ["e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "st", "no", "fig", "approx", "cf", "al"]
-)
-_BOUNDARY_RE = re.compile(r"[.!?]+[\"”’)\]]*(\s+)(?=[\"“‘(\[]?[A-Z0-9])")
-
-
-def split_sentences(text: str) -> tuple[str, ...]:
-    """Split a paragraph into sentences; joined with single spaces they give the text back."""
-    sentences: list[str] = []
-    start = 0
-    for match in _BOUNDARY_RE.finditer(text):
-        before = text[start : match.start()].rsplit(" ", 1)[-1].lstrip("(\"“").casefold()
-        if before in _ABBREVIATIONS or re.fullmatch(r"[a-z]", before):
-            continue  # "e.g. Walking", "Dr. Smith", an initial: not the end of a sentence
-        sentences.append(text[start : match.start(1)])
-        start = match.end(1)
-    sentences.append(text[start:])
-    return tuple(s for s in (x.strip() for x in sentences) if s)
 
 
 # --- junk ----------------------------------------------------------------------------------

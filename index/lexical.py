@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from index.lexicon import LEXICON_FILE, Lexicon
+from limber.text import SpellingIndex, fold_words
 
 __all__ = ["Analyzer", "LexicalIndex", "QueryRepair"]
 
@@ -83,12 +82,11 @@ class Analyzer:
         for phrase in (*self.lexicon.synonyms, *self.lexicon.glossary):
             for word in self.words(phrase):
                 self._targets[word] += 1
-        self._deletes = _deletion_index(self._targets)
+        self._deletes = SpellingIndex(self._targets, min_length=4, max_length=MAX_SPELLING_WORD)
 
     @staticmethod
     def words(text: str) -> list[str]:
-        text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-        return _WORD_RE.findall(text)
+        return _WORD_RE.findall(fold_words(text))
 
     def terms(self, text: str) -> list[str]:
         """Index terms of a passage."""
@@ -142,56 +140,18 @@ class Analyzer:
         return "; ".join(found)
 
     def _closest(self, word: str) -> str | None:
-        # Symmetric-delete lookup (as in SymSpell): words within one edit of a shared deletion.
-        candidates: set[str] = set()
-        for variant in {word, *_deletions(word)}:
-            candidates.update(self._deletes.get(variant, ()))
+        # Symmetric-delete lookup (as in SymSpell): the nearest target, the most frequent on a tie.
         limit = 1 if len(word) < 7 else 2
-        scored = [
-            (_edit_distance(word, c), -self._targets[c], c)
-            for c in candidates
-            if abs(len(c) - len(word)) <= limit
-        ]
-        scored = [s for s in scored if s[0] <= limit]
+        scored = [(distance, -self._targets[c], c) for distance, c in self._deletes.within(word, limit)]
         return min(scored)[2] if scored else None
 
     def _stem(self, words: list[str]) -> list[str]:
         return self._stemmer.stemWords(words)
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
 # Words longer than this are never spelling targets nor corrected: a word's deletions cost its
 # length squared in memory (a 60,000-character "word" took 3.8 GB), and no real word is this long.
 MAX_SPELLING_WORD = 40
-
-
-def _deletion_index(vocabulary: Counter[str]) -> dict[str, tuple[str, ...]]:
-    index: dict[str, list[str]] = {}
-    for word in vocabulary:
-        if len(word) < 4 or len(word) > MAX_SPELLING_WORD:
-            continue
-        for variant in {word, *_deletions(word)}:
-            index.setdefault(variant, []).append(word)
-    return {k: tuple(v) for k, v in index.items()}
-
-
-@lru_cache(maxsize=4096)
-def _edit_distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment)."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 class LexicalIndex:
