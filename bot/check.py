@@ -79,7 +79,7 @@ class MetricCheck:
         """One line: why this metric fails (or that it passes)."""
         if self.below_floor:
             return f"{self.name} {self.new:.3f} is below the floor {self.floor:.3f}"
-        if self.below_serving:
+        if self.below_serving and self.serving is not None:  # below_serving says it is not None
             return (f"{self.name} {self.new:.3f} is {self.serving - self.new:.3f} below the "
                     f"serving index's {self.serving:.3f} (margin {self.margin:.3f})")
         return f"{self.name} {self.new:.3f} passes"

@@ -300,9 +300,9 @@ def report_html(report: Report) -> str:
     if report.down_votes:
         body.append('<table id="down-votes"><tr><th>count</th><th>passage</th>'
                     "<th>questions behind them</th></tr>")
-        for d in report.down_votes:
-            questions = "".join(f"<li>{_e(q)}</li>" for q in d.questions)
-            body.append(f'<tr><td class="n">{d.count}</td><td>{_e(d.source)}</td>'
+        for vote in report.down_votes:
+            questions = "".join(f"<li>{_e(q)}</li>" for q in vote.questions)
+            body.append(f'<tr><td class="n">{vote.count}</td><td>{_e(vote.source)}</td>'
                         f'<td><ul class="q">{questions}</ul></td></tr>')
         body.append("</table>")
     else:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,8 @@ class EmbeddingCache:
     def key(text: str) -> str:
         return hashlib.sha256(f"{MODEL_NAME}\0{text}".encode()).hexdigest()
 
-    def _select(self, table: str, column: str, keys: list[str]) -> Iterator[tuple[str, object]]:
+    def _select(self, table: str, column: str, keys: list[str]) -> Iterator[tuple[str, Any]]:
+        # Any: sqlite3 rows are untyped; the vector column holds bytes, the texts column JSON.
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))

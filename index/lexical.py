@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -165,7 +166,8 @@ class LexicalIndex:
     _VOCABULARY_FILE = "vocabulary.json"
     _TITLES_DIR = "titles"
 
-    def __init__(self, bm25: object, analyzer: Analyzer, titles: object | None = None) -> None:
+    # bm25s ships no type information: its BM25 objects are Any here.
+    def __init__(self, bm25: Any, analyzer: Analyzer, titles: Any | None = None) -> None:
         self._bm25 = bm25
         self._titles = titles
         self.analyzer = analyzer
@@ -197,7 +199,7 @@ class LexicalIndex:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self._bm25.save(str(directory), show_progress=False)  # type: ignore[attr-defined]
+        self._bm25.save(str(directory), show_progress=False)
         (directory / self._VOCABULARY_FILE).write_text(
             json.dumps(dict(self.analyzer.vocabulary)), encoding="utf-8"
         )
@@ -207,7 +209,7 @@ class LexicalIndex:
                 encoding="utf-8",
             )
         if self._titles is not None:
-            self._titles.save(str(directory / self._TITLES_DIR), show_progress=False)  # type: ignore[attr-defined]
+            self._titles.save(str(directory / self._TITLES_DIR), show_progress=False)
 
     @classmethod
     def load(cls, directory: Path, dictionary: frozenset[str] = frozenset()) -> LexicalIndex:
@@ -231,13 +233,13 @@ class LexicalIndex:
     def title_scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every passage's title for ``terms`` (zeros without titles)."""
         if self._titles is None:
-            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)  # type: ignore[attr-defined]
+            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
         return _bm25_scores(self._titles, terms)
 
 
-def _bm25_scores(bm25: object, terms: list[str]) -> np.ndarray:
-    known = bm25.get_tokens_ids(terms)  # type: ignore[attr-defined]
-    num_docs = bm25.scores["num_docs"]  # type: ignore[attr-defined]
+def _bm25_scores(bm25: Any, terms: list[str]) -> np.ndarray:
+    known = bm25.get_tokens_ids(terms)
+    num_docs = bm25.scores["num_docs"]
     if not known:
         return np.zeros(num_docs, dtype=np.float32)
-    return np.asarray(bm25.get_scores_from_ids(known), dtype=np.float32)  # type: ignore[attr-defined]
+    return np.asarray(bm25.get_scores_from_ids(known), dtype=np.float32)

@@ -219,10 +219,12 @@ def write_index(
         np.save(staging / "vector_owner.npy", vector_owner.astype(np.int32))
         np.save(staging / "sentences.npy", sentence_vectors.astype(np.float32))
         np.save(staging / "sentence_owner.npy", sentence_owner.astype(np.int32))
-        has_titles = title_vectors is not None and title_of is not None and len(title_vectors) > 0
-        if has_titles:
-            np.save(staging / "titles.npy", title_vectors.astype(np.float32))  # type: ignore[union-attr]
-            np.save(staging / "title_of.npy", title_of.astype(np.int32))  # type: ignore[union-attr]
+        title_count = 0
+        if title_vectors is not None and title_of is not None and len(title_vectors) > 0:
+            title_count = len(title_vectors)
+            np.save(staging / "titles.npy", title_vectors.astype(np.float32))
+            np.save(staging / "title_of.npy", title_of.astype(np.int32))
+        has_titles = title_count > 0
         faiss.write_index(choose_faiss_index(vectors), str(staging / "dense.faiss"))
         LexicalIndex.build(
             [p.text for p in passages], lexicon, [p.title for p in passages] if has_titles else None
@@ -243,7 +245,7 @@ def write_index(
             "passage_count": len(passages),
             "vector_count": len(vectors),
             "sentence_count": len(sentence_vectors),
-            "title_count": len(title_vectors) if has_titles else 0,  # type: ignore[arg-type]
+            "title_count": title_count,
             "faiss_index": "flat" if len(vectors) <= EXACT_SEARCH_LIMIT else "hnsw",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_id": uuid.uuid4().hex,  # tells two builds of the same second apart

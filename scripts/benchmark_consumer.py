@@ -247,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     loaded = base.index
     # Every setting asks the same texts: embed each once (quality is measured here, not speed).
+    # method-assign: the cached method replaces the instance's own on purpose, for this run only.
     loaded.encoder.encode_one = functools.lru_cache(maxsize=None)(loaded.encoder.encode_one)  # type: ignore[method-assign]
     cases, excluded = resolve_cases(rows, loaded.passages, loaded.manifest.data.get("dropped", []))
     tune, held = halves(cases)

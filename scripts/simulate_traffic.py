@@ -84,7 +84,11 @@ async def simulate(args: argparse.Namespace) -> int:
                     await fake.replies(before + 1)
                     reply = fake.sent_messages(chat)[-1]
                     sent_questions += 1
-                    await fake.until(lambda n=sent_questions: counted() >= n)
+
+                    def reached(n: int = sent_questions) -> bool:
+                        return counted() >= n
+
+                    await fake.until(reached)
                     buttons = _buttons(reply)
                     if "👎" in buttons and rng.random() < (0.5 if category == "off_topic" else 0.12):
                         fake.press(reply, buttons["👎"])
