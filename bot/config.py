@@ -80,8 +80,10 @@ class Settings:
             converted[name] = _convert(name, types[name], raw)
         settings = replace(self, **converted)
         if settings.retention_days < 1:
-            raise ConfigError(f"LIMBER_RETENTION_DAYS={settings.retention_days} must be at least 1 "
-                              "(days that votes and unanswered questions are kept)")
+            raise ConfigError(
+                f"LIMBER_RETENTION_DAYS={settings.retention_days} must be at least 1 "
+                "(days that votes and unanswered questions are kept)"
+            )
         return settings
 
     @property

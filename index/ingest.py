@@ -209,8 +209,7 @@ def _dedupe_key(text: str) -> str:
     return _DEDUPE_KEY_RE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
-_GRAM_WEIGHTS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9],
-                         dtype=np.uint64)
+_GRAM_WEIGHTS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
 
 
 def _shingles(key: str) -> frozenset[int]:
@@ -333,8 +332,7 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
     """
     if not corpus_dir.is_dir():
         raise CorpusError(
-            f"corpus directory not found: {corpus_dir} "
-            "(create it and add documents, or pass --corpus DIR)"
+            f"corpus directory not found: {corpus_dir} (create it and add documents, or pass --corpus DIR)"
         )
     root = corpus_dir.resolve()
     found: list[Path] = []
@@ -377,8 +375,10 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
             if path.name.lower().endswith(METADATA_SUFFIX):
                 document = path.name[: -len(METADATA_SUFFIX)]
                 if not path.with_name(document).is_file():
-                    raise CorpusError(f"{relative} describes no document: {document} is missing "
-                                      "(rename or remove it; see corpus/README.md)")
+                    raise CorpusError(
+                        f"{relative} describes no document: {document} is missing "
+                        "(rename or remove it; see corpus/README.md)"
+                    )
                 continue
             if path.suffix.lower() not in ACCEPTED_SUFFIXES:  # at once: do not walk on through "/"
                 raise CorpusError(
@@ -418,8 +418,7 @@ def _decode(path: Path, corpus_dir: Path) -> str:
         return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise CorpusError(
-            f"cannot decode {path.relative_to(corpus_dir)} as UTF-8 (byte {error.start}); "
-            "re-save it as UTF-8"
+            f"cannot decode {path.relative_to(corpus_dir)} as UTF-8 (byte {error.start}); re-save it as UTF-8"
         ) from None
 
 
@@ -445,8 +444,10 @@ def read_metadata(path: Path) -> DocumentMetadata:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
     except (ValueError, UnicodeDecodeError) as error:
-        raise CorpusError(f"{meta.name}: not a metadata file ({error}); it holds "
-                          '{"title": "...", "url": "..."}, see corpus/README.md') from None
+        raise CorpusError(
+            f"{meta.name}: not a metadata file ({error}); it holds "
+            '{"title": "...", "url": "..."}, see corpus/README.md'
+        ) from None
     title, url = data.get("title"), data.get("url")
     return DocumentMetadata(str(title).strip() or None if title else None, str(url) if url else None)
 
@@ -486,8 +487,9 @@ def _jsonl_paragraphs(path: Path, text: str, stem: str, relative: str) -> Iterat
         except json.JSONDecodeError as error:
             raise CorpusError(f"{relative}:{line_number}: not valid JSON ({error.msg})") from None
         except (ValueError, RecursionError):  # a 5,000-digit number, brackets nested 100,000 deep
-            raise CorpusError(f"{relative}:{line_number}: not a JSON object Limber can read "
-                              "(a huge number or deep nesting)") from None
+            raise CorpusError(
+                f"{relative}:{line_number}: not a JSON object Limber can read (a huge number or deep nesting)"
+            ) from None
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise CorpusError(f'{relative}:{line_number}: each line needs a "text" string')
         passage_id = str(record.get("id") or f"{stem}:{line_number}")
@@ -509,8 +511,12 @@ def _document_paragraphs(
     try:
         document = read_document(path)
     except Exception as error:  # a damaged file a library chokes on costs that file, not the build
-        skipped.append(SkippedDocument(relative, f"could not be read ({type(error).__name__}); "
-                                       "re-save it with the program that made it"))
+        skipped.append(
+            SkippedDocument(
+                relative,
+                f"could not be read ({type(error).__name__}); re-save it with the program that made it",
+            )
+        )
         return
     if document.skipped or not document.sections:
         skipped.append(SkippedDocument(relative, document.skipped or "no text found"))
@@ -526,9 +532,7 @@ def _document_paragraphs(
         )
 
 
-def _paragraphs(
-    path: Path, corpus_dir: Path, skipped: list[SkippedDocument]
-) -> Iterator[_RawParagraph]:
+def _paragraphs(path: Path, corpus_dir: Path, skipped: list[SkippedDocument]) -> Iterator[_RawParagraph]:
     relative = path.relative_to(corpus_dir).as_posix()
     stem = relative.rsplit(".", 1)[0]
     if path.suffix.lower() in READERS:
@@ -545,8 +549,12 @@ def read_corpus(corpus_dir: Path) -> IngestResult:
     """Read every document of ``corpus_dir`` into clean, unique passages."""
     listing = corpus_listing(corpus_dir)
     files = listing.files
-    result = IngestResult(files=files, passages=[], corpus_hash=corpus_hash(files, corpus_dir),
-                          skipped_links=listing.skipped_links)
+    result = IngestResult(
+        files=files,
+        passages=[],
+        corpus_hash=corpus_hash(files, corpus_dir),
+        skipped_links=listing.skipped_links,
+    )
     exact: dict[str, str] = {}
     near = _NearDuplicateFinder()
     seen_ids: set[str] = set()

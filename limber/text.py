@@ -92,7 +92,7 @@ def split_sentences(text: str) -> tuple[str, ...]:
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY_RE.finditer(text):
-        before = text[start : match.start()].rsplit(" ", 1)[-1].lstrip("(\"“").casefold()
+        before = text[start : match.start()].rsplit(" ", 1)[-1].lstrip('("“').casefold()
         if before in _ABBREVIATIONS or re.fullmatch(r"[a-z]", before):
             continue  # "e.g. Walking", "Dr. Smith", an initial: not the end of a sentence
         sentences.append(text[start : match.start(1)])

@@ -28,13 +28,21 @@ PASSAGE_KEYS = {"id", "text", "score", "source"}
 Cli = Callable[..., CliRun]
 
 
-def _bot(*args: str, stdin: str | None = None, env: dict | None = None,
-         timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _bot(
+    *args: str, stdin: str | None = None, env: dict | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """``python -m bot ARGS`` as a process of its own (the tests from outside)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     environment.update({"HF_HUB_OFFLINE": "1", **(env or {})})
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT, env=environment)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=environment,
+    )
 
 
 def test_ask_json_answers_one_question_with_the_contract(cli: Cli, seed_index: Path) -> None:
@@ -65,7 +73,10 @@ def test_ask_json_flushes_each_answer_before_the_next_question(seed_index: Path)
     # From outside: a real process, as other tools run it.
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "ask", "--json", "--index", str(seed_index)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     try:
@@ -96,8 +107,15 @@ def test_plain_ask_prints_the_reply_a_person_reads(cli: Cli, seed_index: Path) -
 
 @pytest.mark.parametrize("k", [1, 3, 10])
 def test_search_json_returns_exactly_k_passages(cli: Cli, seed_index: Path, k: int) -> None:
-    done = cli("search", "--json", "-k", str(k), "--index", str(seed_index),
-                stdin="hip flexor stretch\nwhat is the capital of France\n")
+    done = cli(
+        "search",
+        "--json",
+        "-k",
+        str(k),
+        "--index",
+        str(seed_index),
+        stdin="hip flexor stretch\nwhat is the capital of France\n",
+    )
     assert done.returncode == 0, done.stderr
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["question"] for r in results] == ["hip flexor stretch", "what is the capital of France"]
@@ -113,7 +131,7 @@ def test_search_returns_fewer_only_when_the_index_holds_fewer(cli: Cli, seed_ind
 
 
 def test_search_survives_a_query_of_thousands_of_characters(cli: Cli, seed_index: Path) -> None:
-    query = ("I have had pain in my lower back and right hip for months, worse when sitting, " * 80)
+    query = "I have had pain in my lower back and right hip for months, worse when sitting, " * 80
     done = cli("search", "--json", "-k", "2", "--index", str(seed_index), stdin=query + "\n")
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["passages"]) == 2
@@ -151,8 +169,7 @@ def test_console_chats_until_end_of_input(cli: Cli, seed_index: Path) -> None:
 
 
 def test_console_more_shows_the_next_passage_then_says_there_is_no_more(cli: Cli, seed_index: Path) -> None:
-    done = cli("console", "--index", str(seed_index),
-                stdin="sciatica stretches\nmore\nmore\nmore\nquit\n")
+    done = cli("console", "--index", str(seed_index), stdin="sciatica stretches\nmore\nmore\nmore\nquit\n")
     assert done.returncode == 0, done.stderr
     assert "Passage 2 of" in done.stdout
     assert "no more related passages" in done.stdout
@@ -163,7 +180,10 @@ def test_ask_json_survives_bytes_that_are_not_utf8(seed_index: Path) -> None:
     # From outside: a real process, as other tools run it.
     done = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--json", "--index", str(seed_index)],
-        input=b"psoas stretch\n\xff\xfe broken \xc3\n", capture_output=True, timeout=120, cwd=ROOT,
+        input=b"psoas stretch\n\xff\xfe broken \xc3\n",
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     assert done.returncode == 0, done.stderr

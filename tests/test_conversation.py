@@ -106,16 +106,17 @@ def test_ask_json_keeps_one_conversation_per_id_and_plain_lines_stand_alone(cli,
     assert out[3]["kind"] != "answer" or out[3]["passages"][0]["id"] != out[0]["passages"][0]["id"]
 
 
-def test_the_conversation_report_scores_follow_ups_with_and_without_context(
-    pipeline, tmp_path: Path
-) -> None:
+def test_the_conversation_report_scores_follow_ups_with_and_without_context(pipeline, tmp_path: Path) -> None:
     from bot.evaluation import evaluate_conversations, load_conversations
 
     hold = "Hold for eight to 12 breaths"
-    line = {"id": "c1", "turns": [
-        {"text": "how do I do the frog stretch for my hips?", "kind": "first", "expect": hold},
-        {"text": "how long do I hold it?", "kind": "follow_up", "expect": hold},
-    ]}
+    line = {
+        "id": "c1",
+        "turns": [
+            {"text": "how do I do the frog stretch for my hips?", "kind": "first", "expect": hold},
+            {"text": "how long do I hold it?", "kind": "follow_up", "expect": hold},
+        ],
+    }
     path = tmp_path / "conversations.jsonl"
     path.write_text(json.dumps(line) + "\n", encoding="utf-8")
     conversations = load_conversations(path)

@@ -87,7 +87,7 @@ def _deletion_index() -> dict[str, str | None]:
 
 _TARGET_BY_DELETION = _deletion_index()
 _SWAPPED_SHORT = {
-    t[:i] + t[i + 1] + t[i] + t[i + 2:]: t
+    t[:i] + t[i + 1] + t[i] + t[i + 2 :]: t
     for t in _SHORT_TARGETS
     for i in range(len(t) - 1)
     if t[i] != t[i + 1]
