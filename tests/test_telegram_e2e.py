@@ -538,6 +538,7 @@ async def test_button_still_works_when_the_question_message_was_deleted(start_bo
 # -- delivery: faults on sendMessage -------------------------------------------------------------
 
 
+@pytest.mark.slow  # waits out Telegram's retry_after (1 s) on the clock
 async def test_429_on_send_waits_retry_after_and_delivers_once(start_bot) -> None:
     bot = await start_bot()
     bot.fake.fail("sendMessage", Fault.too_many_requests(retry_after=1))
@@ -564,6 +565,7 @@ async def test_transient_send_failures_are_retried_until_exactly_one_reply(start
     assert len(bot.fake.requests("sendMessage")) == 3
 
 
+@pytest.mark.slow  # a request hangs past its 1 s timeout, on the clock
 async def test_hang_that_never_delivered_is_retried_to_exactly_one_reply(start_bot) -> None:
     bot = await start_bot()
     bot.fake.fail("sendMessage", Fault.hang(1.5, deliver=False))
@@ -572,6 +574,7 @@ async def test_hang_that_never_delivered_is_retried_to_exactly_one_reply(start_b
     assert len(bot.fake.sent()) == 1
 
 
+@pytest.mark.slow  # a request hangs past its 1 s timeout, on the clock
 async def test_hang_that_did_deliver_shows_one_duplicate_and_no_more(start_bot) -> None:
     # The documented at-least-once trade-off: a timed-out send may have arrived.
     bot = await start_bot()
@@ -614,6 +617,7 @@ async def test_send_failing_beyond_the_retries_ends_in_an_apology_not_silence(st
     assert len(bot.fake.requests("sendMessage")) == 4
 
 
+@pytest.mark.slow  # 20 updates through six faults, a 1.2 s hang among them
 async def test_mixed_faults_every_update_still_gets_exactly_one_reply(start_bot) -> None:
     bot = await start_bot()
     faults = [
@@ -688,6 +692,7 @@ async def test_under_a_flood_typing_makes_way_for_answers(start_bot, pipeline) -
     assert 0 < typing < count // 2
 
 
+@pytest.mark.slow  # pacing: at least 1.5 s on the clock by design
 async def test_one_chat_is_paced_to_about_one_message_a_second(start_bot) -> None:
     bot = await start_bot(per_chat_max_rate=1.0)
     for _ in range(5):
