@@ -1,12 +1,12 @@
 """Limber's command line.
 
-    python -m bot                      Telegram when TELEGRAM_BOT_TOKEN is set, else a console chat
-    python -m bot ask "question"       answer one question (--json for the JSON contract)
-    python -m bot ask --json           answer questions from stdin, one JSON object per line
-    python -m bot search "query"       the retriever's ranked passages (--json, -k N)
-    python -m bot console              the console chat, even with a token set
-    python -m bot telegram             the Telegram bot (needs TELEGRAM_BOT_TOKEN)
-    python -m bot report [--days N] [--html FILE]   unanswered questions, 👎 and replies per day
+python -m bot                      Telegram when TELEGRAM_BOT_TOKEN is set, else a console chat
+python -m bot ask "question"       answer one question (--json for the JSON contract)
+python -m bot ask --json           answer questions from stdin, one JSON object per line
+python -m bot search "query"       the retriever's ranked passages (--json, -k N)
+python -m bot console              the console chat, even with a token set
+python -m bot telegram             the Telegram bot (needs TELEGRAM_BOT_TOKEN)
+python -m bot report [--days N] [--html FILE]   unanswered questions, 👎 and replies per day
 """
 
 from __future__ import annotations
@@ -41,10 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("-k", type=int, default=10, help="passages per query (default: %(default)s)")
     report = commands.add_parser("report", help="what went unanswered, 👎 votes and replies per day")
     report.add_argument("--index", type=Path, default=argparse.SUPPRESS)
-    report.add_argument("--days", type=int, default=7, help="days to cover, today included "
-                        "(default: %(default)s)")
-    report.add_argument("--html", type=Path, metavar="FILE",
-                        help="also write the report as one self-contained HTML page")
+    report.add_argument(
+        "--days", type=int, default=7, help="days to cover, today included (default: %(default)s)"
+    )
+    report.add_argument(
+        "--html", type=Path, metavar="FILE", help="also write the report as one self-contained HTML page"
+    )
     for name, text in (("console", "chat in the terminal"), ("telegram", "run the Telegram bot")):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--index", type=Path, default=argparse.SUPPRESS)
@@ -91,8 +93,9 @@ def _lines(stream: TextIO) -> Iterable[str]:
         yield line.rstrip("\n")
 
 
-def _each_line(handle: Callable[[str], dict], out: TextIO = sys.stdout) -> int:
-    """One JSON object per stdin line, in order, each flushed at once."""
+def _each_line(handle: Callable[[str], dict], out: TextIO | None = None) -> int:
+    """One JSON object per stdin line, in order, each flushed at once (to ``out``, else stdout)."""
+    out = out or sys.stdout  # looked up now, not at import: whoever called main may have swapped it
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")  # a stray non-UTF-8 byte must not end the run
     for line in _lines(sys.stdin):
@@ -151,8 +154,11 @@ def _report(args: argparse.Namespace, settings) -> int:
         print("error: --days must be at least 1", file=sys.stderr)
         return 2
     if not settings.feedback_db.is_file():
-        print(f"error: no feedback database at {settings.feedback_db} (the Telegram bot creates it; "
-              "set LIMBER_FEEDBACK_DB to the one it uses)", file=sys.stderr)
+        print(
+            f"error: no feedback database at {settings.feedback_db} (the Telegram bot creates it; "
+            "set LIMBER_FEEDBACK_DB to the one it uses)",
+            file=sys.stderr,
+        )
         return 2
     retriever = open_retriever(settings)
     with FeedbackStore(settings.feedback_db) as store:
@@ -163,8 +169,10 @@ def _report(args: argparse.Namespace, settings) -> int:
             args.html.parent.mkdir(parents=True, exist_ok=True)
             args.html.write_text(report_html(report), encoding="utf-8")
         except OSError as error:
-            print(f"error: cannot write {args.html} ({error.strerror}); pass another --html FILE",
-                  file=sys.stderr)
+            print(
+                f"error: cannot write {args.html} ({error.strerror}); pass another --html FILE",
+                file=sys.stderr,
+            )
             return 2
         print(f"\nHTML report written to {args.html}")
     return 0
@@ -186,8 +194,12 @@ def _search(args: argparse.Namespace, settings) -> int:
         return {
             "question": query,
             "passages": [
-                {"id": sp.passage.id, "text": sp.passage.text, "score": round(sp.score, 6),
-                 "source": sp.passage.source}
+                {
+                    "id": sp.passage.id,
+                    "text": sp.passage.text,
+                    "score": round(sp.score, 6),
+                    "source": sp.passage.source,
+                }
                 for sp in result.passages
             ],
         }

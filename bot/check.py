@@ -45,8 +45,9 @@ class CheckRefused(LimberError):
 
     exit_code = 3
 
-    def __init__(self, result: CheckResult, corpus_hash: str = "",
-                 changes: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, result: CheckResult, corpus_hash: str = "", changes: dict[str, int] | None = None
+    ) -> None:
         self.result = result
         self.corpus_hash = corpus_hash  # of the corpus whose index was refused
         self.changes = changes  # what the refused build changed (index.changes.IndexChanges)
@@ -79,9 +80,11 @@ class MetricCheck:
         """One line: why this metric fails (or that it passes)."""
         if self.below_floor:
             return f"{self.name} {self.new:.3f} is below the floor {self.floor:.3f}"
-        if self.below_serving:
-            return (f"{self.name} {self.new:.3f} is {self.serving - self.new:.3f} below the "
-                    f"serving index's {self.serving:.3f} (margin {self.margin:.3f})")
+        if self.below_serving and self.serving is not None:  # below_serving says it is not None
+            return (
+                f"{self.name} {self.new:.3f} is {self.serving - self.new:.3f} below the "
+                f"serving index's {self.serving:.3f} (margin {self.margin:.3f})"
+            )
         return f"{self.name} {self.new:.3f} passes"
 
 
@@ -101,8 +104,7 @@ class CheckResult:
         return {
             "cases_file": str(self.cases_file),
             "cases": self.cases,
-            "metrics": {m.name: {"new": m.new, "serving": m.serving, "floor": m.floor}
-                        for m in self.metrics},
+            "metrics": {m.name: {"new": m.new, "serving": m.serving, "floor": m.floor} for m in self.metrics},
         }
 
 
@@ -111,8 +113,9 @@ def load_check_cases(path: Path) -> list[EvalCase]:
     try:
         cases = load_cases(path)
     except OSError as error:
-        raise LimberError(f"cannot read the check set {path} ({error.strerror}); "
-                          "pass an existing file to --check") from None
+        raise LimberError(
+            f"cannot read the check set {path} ({error.strerror}); pass an existing file to --check"
+        ) from None
     except ValueError as error:
         raise LimberError(f"{error}; fix the line or pass another file to --check") from None
     if not cases:
@@ -124,8 +127,11 @@ def score_index(index_dir: Path, cases: list[EvalCase]) -> dict[str, float]:
     """recall@1, answered and triage recall of the index in ``index_dir`` (absent: no such cases)."""
     pipeline = Pipeline(Retriever(load_index(index_dir, threads=1), threads=1))
     report = evaluate(pipeline, cases)
-    values = {"recall@1": report.recall_at_1, "answered": report.answered_rate,
-              "triage recall": report.red_flag_recall}
+    values = {
+        "recall@1": report.recall_at_1,
+        "answered": report.answered_rate,
+        "triage recall": report.red_flag_recall,
+    }
     return {name: value for name, value in values.items() if value is not None}
 
 
@@ -165,6 +171,7 @@ def refusal_covers(index_dir: Path, corpus_dir: Path) -> bool:
     try:
         note = json.loads((index_dir / REFUSED_FILE).read_text(encoding="utf-8"))
         return bool(note.get("corpus_hash")) and note["corpus_hash"] == corpus_hash(
-            corpus_files(corpus_dir), corpus_dir)
+            corpus_files(corpus_dir), corpus_dir
+        )
     except (OSError, ValueError, LimberError, AttributeError):
         return False

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from limber.errors import LimberError
 
@@ -73,14 +74,16 @@ class Settings:
         return cls()._with(values)
 
     def _with(self, values: Mapping[str, object]) -> Settings:
-        converted: dict[str, object] = {}
+        converted: dict[str, Any] = {}  # Any: each value now has its field's type (_convert)
         types = {f.name: f.type for f in fields(self)}
         for name, raw in values.items():
             converted[name] = _convert(name, types[name], raw)
         settings = replace(self, **converted)
         if settings.retention_days < 1:
-            raise ConfigError(f"LIMBER_RETENTION_DAYS={settings.retention_days} must be at least 1 "
-                              "(days that votes and unanswered questions are kept)")
+            raise ConfigError(
+                f"LIMBER_RETENTION_DAYS={settings.retention_days} must be at least 1 "
+                "(days that votes and unanswered questions are kept)"
+            )
         return settings
 
     @property

@@ -31,9 +31,9 @@ from bot.triage import (
     passage_fits_red_flag,
     red_flag_message,
 )
-from index.ingest import normalise
 from index.passage import ScoredPassage
 from index.search import Retriever
+from limber.text import normalise
 
 __all__ = ["Pipeline", "Policy"]
 

@@ -38,8 +38,11 @@ DAILY_KINDS: tuple[tuple[str, str, str], ...] = (  # kind, column label, chart c
     (AnswerKind.RED_FLAG.value, "red flags", "#c0392b"),
     (AnswerKind.CRISIS.value, "crises", "#6c3483"),
 )
-_KIND_WORDS = {UnansweredKind.NO_ANSWER: "no answer", UnansweredKind.THUMBS_DOWN: "thumbs down",
-               UnansweredKind.RED_FLAG_ONLY: "red flag only"}
+_KIND_WORDS = {
+    UnansweredKind.NO_ANSWER: "no answer",
+    UnansweredKind.THUMBS_DOWN: "thumbs down",
+    UnansweredKind.RED_FLAG_ONLY: "red flag only",
+}
 
 
 @dataclass(frozen=True)
@@ -128,16 +131,23 @@ def build_report(
             example = max(questions, key=lambda q: len(by_question[q]))
             found = retriever.search(example, k=1).passages
             best = found[0] if found else None
-            groups.append(QuestionGroup(
-                count=len(kept), example=example, questions=tuple(questions), kinds=kinds,
-                closest_id=best.passage.id if best else None,
-                closest_source=best.passage.source if best else None,
-                closest_score=round(best.score, 3) if best else None,
-            ))
+            groups.append(
+                QuestionGroup(
+                    count=len(kept),
+                    example=example,
+                    questions=tuple(questions),
+                    kinds=kinds,
+                    closest_id=best.passage.id if best else None,
+                    closest_source=best.passage.source if best else None,
+                    closest_score=round(best.score, 3) if best else None,
+                )
+            )
     groups.sort(key=lambda g: (-g.count, g.example))
     votes = store.run(
         "SELECT passage_id, question FROM feedback WHERE vote = 'down' AND created_at >= ?"
-        " ORDER BY created_at, id", (since.isoformat(timespec="seconds"),))
+        " ORDER BY created_at, id",
+        (since.isoformat(timespec="seconds"),),
+    )
     by_passage: dict[str, list[str]] = {}
     for passage_id, question in votes:
         by_passage.setdefault(passage_id, []).append(question)
@@ -169,8 +179,10 @@ def _cut(text: str, width: int) -> str:
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> list[str]:
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(_cut(c, w).ljust(w) if i < len(cells) - 1 else _cut(c, w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            _cut(c, w).ljust(w) if i < len(cells) - 1 else _cut(c, w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
 
@@ -183,9 +195,16 @@ def report_text(report: Report) -> str:
     if report.groups:
         out += _table(
             ["count", "example question", "kinds", "closest passage", "score"],
-            [[str(g.count), g.example, ", ".join(f"{k} {n}" for k, n in g.kinds.items()),
-              g.closest_source or "-", "-" if g.closest_score is None else f"{g.closest_score:.3f}"]
-             for g in report.groups],
+            [
+                [
+                    str(g.count),
+                    g.example,
+                    ", ".join(f"{k} {n}" for k, n in g.kinds.items()),
+                    g.closest_source or "-",
+                    "-" if g.closest_score is None else f"{g.closest_score:.3f}",
+                ]
+                for g in report.groups
+            ],
             [5, 44, 30, 40, 5],
         )
     else:
@@ -219,27 +238,31 @@ def _chart_svg(daily: Sequence[DayCounts]) -> str:
     ceiling = step * -(-peak // step)
     slot = plot_w / max(len(daily), 1)
     bar = min(18.0, slot * 0.8 / len(DAILY_KINDS))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="daily-chart" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             'aria-label="Replies per day by kind">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="daily-chart" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="Replies per day by kind">'
+    ]
     for tick in range(0, ceiling + 1, step):
         y = top + plot_h - plot_h * tick / ceiling
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
-                     'stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                     f'font-size="11">{tick}</text>')
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{tick}</text>')
     for n, day in enumerate(daily):
         x0 = left + n * slot + (slot - bar * len(DAILY_KINDS)) / 2
         for k, (kind, label, colour) in enumerate(DAILY_KINDS):
             value = day.get(kind)
             h = plot_h * value / ceiling
             x = x0 + k * bar
-            parts.append(f'<rect class="bar" data-day="{day.day}" data-kind="{kind}" '
-                         f'data-value="{value}" x="{x:.1f}" y="{top + plot_h - h:.1f}" '
-                         f'width="{bar - 1:.1f}" height="{h:.1f}" fill="{colour}">'
-                         f'<title>{day.day}: {value} {label}</title></rect>')
-        parts.append(f'<text x="{left + n * slot + slot / 2:.1f}" y="{top + plot_h + 16}" '
-                     f'text-anchor="middle" font-size="11">{day.day[5:]}</text>')
+            parts.append(
+                f'<rect class="bar" data-day="{day.day}" data-kind="{kind}" '
+                f'data-value="{value}" x="{x:.1f}" y="{top + plot_h - h:.1f}" '
+                f'width="{bar - 1:.1f}" height="{h:.1f}" fill="{colour}">'
+                f"<title>{day.day}: {value} {label}</title></rect>"
+            )
+        parts.append(
+            f'<text x="{left + n * slot + slot / 2:.1f}" y="{top + plot_h + 16}" '
+            f'text-anchor="middle" font-size="11">{day.day[5:]}</text>'
+        )
     legend_y = height - 14
     for k, (_, label, colour) in enumerate(DAILY_KINDS):
         x = left + k * 130
@@ -269,44 +292,62 @@ def _e(text: object) -> str:
 def report_html(report: Report) -> str:
     """The report as one self-contained HTML page (no scripts, no external resources)."""
     title = f"Limber report, {report.since.date()} to {report.until.date()}"
-    body = [f"<h1>{_e(title)}</h1>",
-            f'<p class="muted">{report.days} days; generated '
-            f'{_e(report.until.isoformat(timespec="minutes"))} UTC. Questions as users wrote '
-            "them; chats are never named.</p>",
-            "<h2>Replies per day</h2>", _chart_svg(report.daily),
-            '<table class="daily"><tr><th>day</th>'
-            + "".join(f'<th class="n">{_e(label)}</th>' for _, label, _ in DAILY_KINDS) + "</tr>"]
+    body = [
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="muted">{report.days} days; generated '
+        f"{_e(report.until.isoformat(timespec='minutes'))} UTC. Questions as users wrote "
+        "them; chats are never named.</p>",
+        "<h2>Replies per day</h2>",
+        _chart_svg(report.daily),
+        '<table class="daily"><tr><th>day</th>'
+        + "".join(f'<th class="n">{_e(label)}</th>' for _, label, _ in DAILY_KINDS)
+        + "</tr>",
+    ]
     for d in report.daily:
-        body.append(f"<tr><td>{d.day}</td>"
-                    + "".join(f'<td class="n">{d.get(kind)}</td>' for kind, _, _ in DAILY_KINDS)
-                    + "</tr>")
+        body.append(
+            f"<tr><td>{d.day}</td>"
+            + "".join(f'<td class="n">{d.get(kind)}</td>' for kind, _, _ in DAILY_KINDS)
+            + "</tr>"
+        )
     body.append("</table>")
-    body.append(f"<h2>Unanswered questions ({report.unanswered_total}, in {len(report.groups)} "
-                "groups of similar questions)</h2>")
+    body.append(
+        f"<h2>Unanswered questions ({report.unanswered_total}, in {len(report.groups)} "
+        "groups of similar questions)</h2>"
+    )
     if report.groups:
-        body.append('<table id="unanswered"><tr><th>count</th><th>example</th><th>kinds</th>'
-                    "<th>closest passage now</th><th>score</th><th>all questions</th></tr>")
+        body.append(
+            '<table id="unanswered"><tr><th>count</th><th>example</th><th>kinds</th>'
+            "<th>closest passage now</th><th>score</th><th>all questions</th></tr>"
+        )
         for g in report.groups:
             score = "-" if g.closest_score is None else f"{g.closest_score:.3f}"
             questions = "".join(f"<li>{_e(q)}</li>" for q in g.questions)
-            body.append(f'<tr><td class="n">{g.count}</td><td>{_e(g.example)}</td>'
-                        f'<td class="kinds">{"<br>".join(_e(f"{k} {n}") for k, n in g.kinds.items())}</td>'
-                        f"<td>{_e(g.closest_source or '-')}</td><td class=\"n\">{score}</td>"
-                        f'<td><ul class="q">{questions}</ul></td></tr>')
+            body.append(
+                f'<tr><td class="n">{g.count}</td><td>{_e(g.example)}</td>'
+                f'<td class="kinds">{"<br>".join(_e(f"{k} {n}") for k, n in g.kinds.items())}</td>'
+                f'<td>{_e(g.closest_source or "-")}</td><td class="n">{score}</td>'
+                f'<td><ul class="q">{questions}</ul></td></tr>'
+            )
         body.append("</table>")
     else:
         body.append("<p>None.</p>")
     body.append(f"<h2>👎 votes by passage ({sum(d.count for d in report.down_votes)})</h2>")
     if report.down_votes:
-        body.append('<table id="down-votes"><tr><th>count</th><th>passage</th>'
-                    "<th>questions behind them</th></tr>")
-        for d in report.down_votes:
-            questions = "".join(f"<li>{_e(q)}</li>" for q in d.questions)
-            body.append(f'<tr><td class="n">{d.count}</td><td>{_e(d.source)}</td>'
-                        f'<td><ul class="q">{questions}</ul></td></tr>')
+        body.append(
+            '<table id="down-votes"><tr><th>count</th><th>passage</th><th>questions behind them</th></tr>'
+        )
+        for vote in report.down_votes:
+            questions = "".join(f"<li>{_e(q)}</li>" for q in vote.questions)
+            body.append(
+                f'<tr><td class="n">{vote.count}</td><td>{_e(vote.source)}</td>'
+                f'<td><ul class="q">{questions}</ul></td></tr>'
+            )
         body.append("</table>")
     else:
         body.append("<p>None.</p>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )

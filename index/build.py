@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,13 +64,12 @@ class EmbeddingCache:
     def key(text: str) -> str:
         return hashlib.sha256(f"{MODEL_NAME}\0{text}".encode()).hexdigest()
 
-    def _select(self, table: str, column: str, keys: list[str]) -> Iterator[tuple[str, object]]:
+    def _select(self, table: str, column: str, keys: list[str]) -> Iterator[tuple[str, Any]]:
+        # Any: sqlite3 rows are untyped; the vector column holds bytes, the texts column JSON.
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            yield from self._db.execute(
-                f"SELECT key, {column} FROM {table} WHERE key IN ({marks})", chunk
-            )
+            yield from self._db.execute(f"SELECT key, {column} FROM {table} WHERE key IN ({marks})", chunk)
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         return {k: np.frombuffer(v, dtype=np.float32) for k, v in self._select("vectors", "vector", keys)}
@@ -189,9 +189,7 @@ def _embed_all(
         cache.put_many(new_items)
         known.update(new_items)
     vectors = (
-        np.stack([known[k] for k in keys])
-        if keys
-        else np.zeros((0, encoder.dimension), dtype=np.float32)
+        np.stack([known[k] for k in keys]) if keys else np.zeros((0, encoder.dimension), dtype=np.float32)
     )
     return vectors.astype(np.float32), len(missing), cached
 
@@ -217,9 +215,7 @@ class _Vectors:
     windowed: int  # passages longer than the model's window, embedded in windows
 
 
-def _window_cuts(
-    passages: list[Passage], encoder: Encoder, cache: EmbeddingCache
-) -> list[list[str]]:
+def _window_cuts(passages: list[Passage], encoder: Encoder, cache: EmbeddingCache) -> list[list[str]]:
     """Each passage as the texts to embed: itself, or overlapping windows when too long."""
     keys = [EmbeddingCache.key(p.text) for p in passages]
     known = cache.get_windows(sorted(set(keys)))
@@ -302,8 +298,13 @@ def build_index(
         for prefix in (f".{out_dir.name}.building-", f".{out_dir.name}.old-"):
             _remove_stale(out_dir.parent, prefix)
         try:
-            return _build(corpus_dir, out_dir, cache_dir=cache_dir, show_progress=show_progress,
-                          before_commit=before_commit)
+            return _build(
+                corpus_dir,
+                out_dir,
+                cache_dir=cache_dir,
+                show_progress=show_progress,
+                before_commit=before_commit,
+            )
         except (OSError, shutil.Error, sqlite3.Error) as error:
             raise BuildError(
                 f"the build could not read or write its files ({_reason(error)}); the previous index "
@@ -343,8 +344,7 @@ def _build(
             reasons = "; ".join(f"{s.file}: {s.reason}" for s in ingest.skipped)
             raise CorpusError(f"nothing to index in {corpus_dir}: no document gave any text ({reasons})")
         raise CorpusError(
-            f"nothing to index in {corpus_dir}: every paragraph was dropped "
-            f"({ingest.dropped_by_reason()})"
+            f"nothing to index in {corpus_dir}: every paragraph was dropped ({ingest.dropped_by_reason()})"
         )
     lexicon = Lexicon.of_corpus(corpus_dir)  # the corpus's synonyms and glossary, if it has them
     mark = time.perf_counter()

@@ -25,6 +25,10 @@ from index.lexicon import LEXICON_FILE
 from index.passage import Passage
 from limber.errors import CorpusError
 
+# normalise and split_sentences live in the text toolkit; named here too for the modules that
+# import them from index.ingest (bot/evaluation.py, bot/triage/training.py).
+from limber.text import normalise, split_sentences
+
 __all__ = [
     "ACCEPTED_SUFFIXES",
     "MAX_FILE_BYTES",
@@ -97,28 +101,9 @@ class IngestResult:
         return dict(Counter(d.reason for d in self.dropped).most_common())
 
 
-# --- normalisation -------------------------------------------------------------------------
+# --- normalisation (the rest is limber.text.normalise) -------------------------------------
 
-_SPACE_RE = re.compile(r"\s+")
 _BACK_TO_TEXT_RE = re.compile(r"\s*\bBACK TO TEXT\b\s*$", re.IGNORECASE)
-
-
-def _visible(ch: str) -> str:
-    category = unicodedata.category(ch)
-    if category == "Cf":
-        return ""  # zero-width and direction marks, soft hyphens: they join what they split
-    return " " if category[0] == "C" else ch  # control characters separate words
-
-
-def normalise(text: str) -> str:
-    """Canonical Unicode (NFC), no invisible or control characters, single spaces.
-
-    Used for corpus paragraphs and users' questions alike.
-    """
-    text = unicodedata.normalize("NFC", text)
-    if not text.isprintable():  # the per-character pass only where there is something to find
-        text = "".join(_visible(ch) for ch in text)
-    return _SPACE_RE.sub(" ", text).strip()
 
 
 def _strip_tails(text: str) -> str:
@@ -126,28 +111,6 @@ def _strip_tails(text: str) -> str:
     if "back to text" not in text[-20:].lower():  # the regex only where it can match
         return text
     return _BACK_TO_TEXT_RE.sub("", text).strip()
-
-
-# --- sentences -----------------------------------------------------------------------------
-
-_ABBREVIATIONS = frozenset(
-    ["e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "st", "no", "fig", "approx", "cf", "al"]
-)
-_BOUNDARY_RE = re.compile(r"[.!?]+[\"”’)\]]*(\s+)(?=[\"“‘(\[]?[A-Z0-9])")
-
-
-def split_sentences(text: str) -> tuple[str, ...]:
-    """Split a paragraph into sentences; joined with single spaces they give the text back."""
-    sentences: list[str] = []
-    start = 0
-    for match in _BOUNDARY_RE.finditer(text):
-        before = text[start : match.start()].rsplit(" ", 1)[-1].lstrip("(\"“").casefold()
-        if before in _ABBREVIATIONS or re.fullmatch(r"[a-z]", before):
-            continue  # "e.g. Walking", "Dr. Smith", an initial: not the end of a sentence
-        sentences.append(text[start : match.start(1)])
-        start = match.end(1)
-    sentences.append(text[start:])
-    return tuple(s for s in (x.strip() for x in sentences) if s)
 
 
 # --- junk ----------------------------------------------------------------------------------
@@ -246,8 +209,7 @@ def _dedupe_key(text: str) -> str:
     return _DEDUPE_KEY_RE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
-_GRAM_WEIGHTS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9],
-                         dtype=np.uint64)
+_GRAM_WEIGHTS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
 
 
 def _shingles(key: str) -> frozenset[int]:
@@ -370,8 +332,7 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
     """
     if not corpus_dir.is_dir():
         raise CorpusError(
-            f"corpus directory not found: {corpus_dir} "
-            "(create it and add documents, or pass --corpus DIR)"
+            f"corpus directory not found: {corpus_dir} (create it and add documents, or pass --corpus DIR)"
         )
     root = corpus_dir.resolve()
     found: list[Path] = []
@@ -414,8 +375,10 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
             if path.name.lower().endswith(METADATA_SUFFIX):
                 document = path.name[: -len(METADATA_SUFFIX)]
                 if not path.with_name(document).is_file():
-                    raise CorpusError(f"{relative} describes no document: {document} is missing "
-                                      "(rename or remove it; see corpus/README.md)")
+                    raise CorpusError(
+                        f"{relative} describes no document: {document} is missing "
+                        "(rename or remove it; see corpus/README.md)"
+                    )
                 continue
             if path.suffix.lower() not in ACCEPTED_SUFFIXES:  # at once: do not walk on through "/"
                 raise CorpusError(
@@ -455,8 +418,7 @@ def _decode(path: Path, corpus_dir: Path) -> str:
         return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise CorpusError(
-            f"cannot decode {path.relative_to(corpus_dir)} as UTF-8 (byte {error.start}); "
-            "re-save it as UTF-8"
+            f"cannot decode {path.relative_to(corpus_dir)} as UTF-8 (byte {error.start}); re-save it as UTF-8"
         ) from None
 
 
@@ -482,8 +444,10 @@ def read_metadata(path: Path) -> DocumentMetadata:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
     except (ValueError, UnicodeDecodeError) as error:
-        raise CorpusError(f"{meta.name}: not a metadata file ({error}); it holds "
-                          '{"title": "...", "url": "..."}, see corpus/README.md') from None
+        raise CorpusError(
+            f"{meta.name}: not a metadata file ({error}); it holds "
+            '{"title": "...", "url": "..."}, see corpus/README.md'
+        ) from None
     title, url = data.get("title"), data.get("url")
     return DocumentMetadata(str(title).strip() or None if title else None, str(url) if url else None)
 
@@ -523,8 +487,9 @@ def _jsonl_paragraphs(path: Path, text: str, stem: str, relative: str) -> Iterat
         except json.JSONDecodeError as error:
             raise CorpusError(f"{relative}:{line_number}: not valid JSON ({error.msg})") from None
         except (ValueError, RecursionError):  # a 5,000-digit number, brackets nested 100,000 deep
-            raise CorpusError(f"{relative}:{line_number}: not a JSON object Limber can read "
-                              "(a huge number or deep nesting)") from None
+            raise CorpusError(
+                f"{relative}:{line_number}: not a JSON object Limber can read (a huge number or deep nesting)"
+            ) from None
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise CorpusError(f'{relative}:{line_number}: each line needs a "text" string')
         passage_id = str(record.get("id") or f"{stem}:{line_number}")
@@ -546,8 +511,12 @@ def _document_paragraphs(
     try:
         document = read_document(path)
     except Exception as error:  # a damaged file a library chokes on costs that file, not the build
-        skipped.append(SkippedDocument(relative, f"could not be read ({type(error).__name__}); "
-                                       "re-save it with the program that made it"))
+        skipped.append(
+            SkippedDocument(
+                relative,
+                f"could not be read ({type(error).__name__}); re-save it with the program that made it",
+            )
+        )
         return
     if document.skipped or not document.sections:
         skipped.append(SkippedDocument(relative, document.skipped or "no text found"))
@@ -563,9 +532,7 @@ def _document_paragraphs(
         )
 
 
-def _paragraphs(
-    path: Path, corpus_dir: Path, skipped: list[SkippedDocument]
-) -> Iterator[_RawParagraph]:
+def _paragraphs(path: Path, corpus_dir: Path, skipped: list[SkippedDocument]) -> Iterator[_RawParagraph]:
     relative = path.relative_to(corpus_dir).as_posix()
     stem = relative.rsplit(".", 1)[0]
     if path.suffix.lower() in READERS:
@@ -582,8 +549,12 @@ def read_corpus(corpus_dir: Path) -> IngestResult:
     """Read every document of ``corpus_dir`` into clean, unique passages."""
     listing = corpus_listing(corpus_dir)
     files = listing.files
-    result = IngestResult(files=files, passages=[], corpus_hash=corpus_hash(files, corpus_dir),
-                          skipped_links=listing.skipped_links)
+    result = IngestResult(
+        files=files,
+        passages=[],
+        corpus_hash=corpus_hash(files, corpus_dir),
+        skipped_links=listing.skipped_links,
+    )
     exact: dict[str, str] = {}
     near = _NearDuplicateFinder()
     seen_ids: set[str] = set()

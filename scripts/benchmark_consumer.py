@@ -48,10 +48,11 @@ K = 10
 EXIT_USAGE = 2
 
 ABLATION: list[tuple[str, dict[str, Any]]] = [
-    ("BM25 alone, answer text", {"mode": "lexical", "title_dense": 0.0, "title_lexical": 0.0,
-                                 "focus": False}),
-    ("dense alone, answer text", {"mode": "dense", "title_dense": 0.0, "title_lexical": 0.0,
-                                  "focus": False}),
+    (
+        "BM25 alone, answer text",
+        {"mode": "lexical", "title_dense": 0.0, "title_lexical": 0.0, "focus": False},
+    ),
+    ("dense alone, answer text", {"mode": "dense", "title_dense": 0.0, "title_lexical": 0.0, "focus": False}),
     ("hybrid, answer text only", {"title_dense": 0.0, "title_lexical": 0.0, "focus": False}),
     ("+ titles (dense)", {"title_lexical": 0.0, "focus": False}),
     ("+ titles (dense and BM25)", {"focus": False}),
@@ -83,7 +84,7 @@ def read_set(path: Path) -> list[dict[str, Any]]:
             continue
         row = json.loads(line)
         if not isinstance(row, dict) or not row.get("message") or not isinstance(row.get("relevant"), list):
-            raise ValueError(f"{path}:{number}: needs a \"message\" and a \"relevant\" list")
+            raise ValueError(f'{path}:{number}: needs a "message" and a "relevant" list')
         rows.append(row)
     return rows
 
@@ -173,8 +174,7 @@ def halves(cases: list[ConsumerCase]) -> tuple[list[ConsumerCase], list[Consumer
 
 def run(retriever: Any, cases: list[ConsumerCase]) -> list[dict[str, float]]:
     return [
-        case_scores([s.passage.id for s in retriever.search(c.query, K).passages], c.relevant)
-        for c in cases
+        case_scores([s.passage.id for s in retriever.search(c.query, K).passages], c.relevant) for c in cases
     ]
 
 
@@ -204,9 +204,11 @@ def tune_weights(base: Any, tune: list[ConsumerCase]) -> tuple[dict[str, Any], d
 
 
 def print_table(result: dict[str, Any]) -> None:
-    print(f"index: {result['index']}; cases: {result['cases']} (tune {result['tune_cases']}, held out "
-          f"{result['held_out_cases']}; without an answer in the index: {result['excluded']}) "
-          f"[load {result['load']}]")
+    print(
+        f"index: {result['index']}; cases: {result['cases']} (tune {result['tune_cases']}, held out "
+        f"{result['held_out_cases']}; without an answer in the index: {result['excluded']}) "
+        f"[load {result['load']}]"
+    )
     header = f"{'setting':40}" + "".join(
         f"{part + ' ' + m:>16}" for part in ("tune", "held") for m in ("MRR@10", "MAP@10", "R@1", "R@10")
     )
@@ -226,8 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("cases", type=Path, help="consumer question set (JSONL)")
     parser.add_argument("--index", type=Path, required=True, help="a MedQuAD index directory")
-    parser.add_argument("--locations", type=Path, default=None,
-                        help="the relevant qids' files (default: SET's *_locations.jsonl, if there)")
+    parser.add_argument(
+        "--locations",
+        type=Path,
+        default=None,
+        help="the relevant qids' files (default: SET's *_locations.jsonl, if there)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--tune", action="store_true", help="grid over the fusion weights (tuning half)")
     parser.add_argument("--shipped-only", action="store_true", help="only the shipped settings")
@@ -247,14 +253,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     loaded = base.index
     # Every setting asks the same texts: embed each once (quality is measured here, not speed).
+    # method-assign: the cached method replaces the instance's own on purpose, for this run only.
     loaded.encoder.encode_one = functools.lru_cache(maxsize=None)(loaded.encoder.encode_one)  # type: ignore[method-assign]
     cases, excluded = resolve_cases(rows, loaded.passages, loaded.manifest.data.get("dropped", []))
     tune, held = halves(cases)
     started = time.perf_counter()
     configs = [("shipped", {})] if args.shipped_only else ABLATION
     result: dict[str, Any] = {
-        "index": str(args.index), "cases": len(cases), "tune_cases": len(tune),
-        "held_out_cases": len(held), "excluded": excluded, "rows": {},
+        "index": str(args.index),
+        "cases": len(cases),
+        "tune_cases": len(tune),
+        "held_out_cases": len(held),
+        "excluded": excluded,
+        "rows": {},
     }
     for name, changes in configs:
         result["rows"][name] = report(variant(base, changes), tune, held)

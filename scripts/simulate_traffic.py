@@ -59,9 +59,15 @@ async def simulate(args: argparse.Namespace) -> int:
     pipeline = open_pipeline(settings_env)
     with FakeBotApi() as fake:
         settings = Settings(
-            index_dir=settings_env.index_dir, telegram_token=fake.token,
-            telegram_api_base_url=fake.base_url, feedback_db=args.db, reload_interval=0.0,
-            per_chat_max_rate=100.0, overall_max_rate=0.0, user_rate_limit=0, typing_delay=5.0,
+            index_dir=settings_env.index_dir,
+            telegram_token=fake.token,
+            telegram_api_base_url=fake.base_url,
+            feedback_db=args.db,
+            reload_interval=0.0,
+            per_chat_max_rate=100.0,
+            overall_max_rate=0.0,
+            user_rate_limit=0,
+            typing_delay=5.0,
         )
         application = build_application(settings, pipeline, feedback=store, request_timeout=1.0)
 
@@ -84,7 +90,11 @@ async def simulate(args: argparse.Namespace) -> int:
                     await fake.replies(before + 1)
                     reply = fake.sent_messages(chat)[-1]
                     sent_questions += 1
-                    await fake.until(lambda n=sent_questions: counted() >= n)
+
+                    def reached(n: int = sent_questions) -> bool:
+                        return counted() >= n
+
+                    await fake.until(reached)
                     buttons = _buttons(reply)
                     if "👎" in buttons and rng.random() < (0.5 if category == "off_topic" else 0.12):
                         fake.press(reply, buttons["👎"])
@@ -100,8 +110,10 @@ async def simulate(args: argparse.Namespace) -> int:
                 reply = fake.sent_messages(chat)[-1]["text"]
                 print(f"{command} (chat {chat}): {reply.splitlines()[0]}", file=sys.stderr)
             report = build_report(store, pipeline.retriever, days=args.days, now=clock[0])
-    print(f"simulated {sent_questions} questions from {len(asked)} chats over {args.days} day(s); "
-          f"chat {busiest} then sent /forget\n")
+    print(
+        f"simulated {sent_questions} questions from {len(asked)} chats over {args.days} day(s); "
+        f"chat {busiest} then sent /forget\n"
+    )
     print(report_text(report))
     if args.html:
         args.html.parent.mkdir(parents=True, exist_ok=True)
@@ -112,12 +124,14 @@ async def simulate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--per-day", type=int, default=80, help="questions a day")
-    parser.add_argument("--db", type=Path, default=None,
-                        help="feedback database to fill (default: a temporary one)")
+    parser.add_argument(
+        "--db", type=Path, default=None, help="feedback database to fill (default: a temporary one)"
+    )
     parser.add_argument("--html", type=Path, help="also write the HTML report here")
     parser.add_argument("--index", type=Path, help="index directory (default: LIMBER_INDEX_DIR)")
     parser.add_argument("--seed", type=int, default=16)

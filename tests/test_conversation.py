@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.answer import AnswerKind
@@ -13,8 +10,6 @@ from bot.asks import ask_type_bonus
 from bot.conversation import Conversation, ConversationStore
 from bot.followup import looks_dependent
 from bot.replies import DISCLAIMER
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class _Clock:
@@ -96,18 +91,15 @@ def test_safety_reads_a_follow_up_with_its_context(pipeline) -> None:
     assert answer.kind is AnswerKind.RED_FLAG
 
 
-def test_ask_json_keeps_one_conversation_per_id_and_plain_lines_stand_alone(seed_index: Path) -> None:
+def test_ask_json_keeps_one_conversation_per_id_and_plain_lines_stand_alone(cli, seed_index: Path) -> None:
     lines = [
         json.dumps({"question": "how do I do the frog stretch for my hips?", "conversation": "a"}),
         json.dumps({"question": "how do I stretch my hamstrings?", "conversation": "b"}),
         json.dumps({"question": "how long do I hold it?", "conversation": "a"}),
         "how long do I hold it?",
     ]
-    env = {**os.environ, "LIMBER_INDEX_DIR": str(seed_index), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--json"], input="\n".join(lines) + "\n",
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=True,
-    )
+    done = cli("ask", "--json", stdin="\n".join(lines) + "\n", env={"LIMBER_INDEX_DIR": str(seed_index)})
+    assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(out) == 4
     assert out[2]["question"] == "how long do I hold it?"
@@ -115,16 +107,17 @@ def test_ask_json_keeps_one_conversation_per_id_and_plain_lines_stand_alone(seed
     assert out[3]["kind"] != "answer" or out[3]["passages"][0]["id"] != out[0]["passages"][0]["id"]
 
 
-def test_the_conversation_report_scores_follow_ups_with_and_without_context(
-    pipeline, tmp_path: Path
-) -> None:
+def test_the_conversation_report_scores_follow_ups_with_and_without_context(pipeline, tmp_path: Path) -> None:
     from bot.evaluation import evaluate_conversations, load_conversations
 
     hold = "Hold for eight to 12 breaths"
-    line = {"id": "c1", "turns": [
-        {"text": "how do I do the frog stretch for my hips?", "kind": "first", "expect": hold},
-        {"text": "how long do I hold it?", "kind": "follow_up", "expect": hold},
-    ]}
+    line = {
+        "id": "c1",
+        "turns": [
+            {"text": "how do I do the frog stretch for my hips?", "kind": "first", "expect": hold},
+            {"text": "how long do I hold it?", "kind": "follow_up", "expect": hold},
+        ],
+    }
     path = tmp_path / "conversations.jsonl"
     path.write_text(json.dumps(line) + "\n", encoding="utf-8")
     conversations = load_conversations(path)

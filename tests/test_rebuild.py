@@ -18,8 +18,10 @@ from index.store import load_index, read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-EXTRA = ("Swimming is gentle on the back: the water carries most of the body's weight, so the "
-         "muscles around the spine can work without being jarred.\n")
+EXTRA = (
+    "Swimming is gentle on the back: the water carries most of the body's weight, so the "
+    "muscles around the spine can work without being jarred.\n"
+)
 
 
 @pytest.fixture
@@ -82,8 +84,10 @@ def test_build_summary_says_what_changed(corpus: Path, tmp_path: Path, capsys) -
     args = ["--corpus", str(corpus), "--out", str(out), "--cache", str(CACHE), "--quiet"]
     assert build_script.main(args) == 0
     assert "first build here" in capsys.readouterr().out
-    (corpus / "walking.txt").write_text("Walking every day keeps the spine moving and the back "
-                                        "muscles strong, and it needs no equipment at all.\n")
+    (corpus / "walking.txt").write_text(
+        "Walking every day keeps the spine moving and the back "
+        "muscles strong, and it needs no equipment at all.\n"
+    )
     (corpus / "si-joint.docx").unlink()
     assert build_script.main(args) == 0
     out_text = capsys.readouterr().out
@@ -95,15 +99,24 @@ def test_build_summary_says_what_changed(corpus: Path, tmp_path: Path, capsys) -
 
 
 def test_judge_fails_a_metric_below_its_floor_or_below_the_serving_index() -> None:
-    result = judge(Path("x.jsonl"), [], {"recall@1": 0.93, "answered": 0.96, "triage recall": 1.0},
-                   {"recall@1": 0.96, "answered": 0.97, "triage recall": 1.0},
-                   floors={"recall@1": 0.90, "answered": 0.97, "triage recall": 1.0}, margin=0.02)
+    result = judge(
+        Path("x.jsonl"),
+        [],
+        {"recall@1": 0.93, "answered": 0.96, "triage recall": 1.0},
+        {"recall@1": 0.96, "answered": 0.97, "triage recall": 1.0},
+        floors={"recall@1": 0.90, "answered": 0.97, "triage recall": 1.0},
+        margin=0.02,
+    )
     failed = {m.name: m.verdict() for m in result.failed}
     assert set(failed) == {"recall@1", "answered"}
-    assert failed["recall@1"] == ("recall@1 0.930 is 0.030 below the serving index's 0.960 "
-                                  "(margin 0.020)")
+    assert failed["recall@1"] == ("recall@1 0.930 is 0.030 below the serving index's 0.960 (margin 0.020)")
     assert failed["answered"] == "answered 0.960 is below the floor 0.970"
     assert not MetricCheck("x", 0.95, 0.96, 0.9, 0.02).failed  # within the margin
+
+
+# Each test below builds an index of the seed corpus and answers the check set on it and on the
+# serving index: `make test-all` and CI run them; the verdict itself (judge) is tested above.
+SLOW = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +132,17 @@ def check_set(tmp_path_factory) -> Path:
 def serving(tmp_path_factory, check_set: Path) -> Path:
     """An index of the seed corpus built with --check, as an operator would publish it."""
     out = tmp_path_factory.mktemp("serving") / "index"
-    args = ["--corpus", str(CORPUS), "--out", str(out), "--cache", str(CACHE), "--quiet",
-            "--check", str(check_set)]
+    args = [
+        "--corpus",
+        str(CORPUS),
+        "--out",
+        str(out),
+        "--cache",
+        str(CACHE),
+        "--quiet",
+        "--check",
+        str(check_set),
+    ]
     assert build_script.main(args) == 0
     return out
 
@@ -135,14 +157,26 @@ def _degraded_corpus(tmp_path: Path) -> Path:
     return corpus
 
 
+@SLOW
 def test_a_worse_rebuild_is_refused_and_the_old_index_keeps_serving(
     serving: Path, check_set: Path, tmp_path: Path, capsys
 ) -> None:
     out = tmp_path / "index"
     shutil.copytree(serving, out)
     before = read_manifest(out).build_id
-    code = build_script.main(["--corpus", str(_degraded_corpus(tmp_path)), "--out", str(out),
-                              "--cache", str(CACHE), "--quiet", "--check", str(check_set)])
+    code = build_script.main(
+        [
+            "--corpus",
+            str(_degraded_corpus(tmp_path)),
+            "--out",
+            str(out),
+            "--cache",
+            str(CACHE),
+            "--quiet",
+            "--check",
+            str(check_set),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == CheckRefused.exit_code == 3
     assert read_manifest(out).build_id == before  # not replaced
@@ -151,20 +185,34 @@ def test_a_worse_rebuild_is_refused_and_the_old_index_keeps_serving(
     lines = captured.err.splitlines()
     assert lines[0].startswith("refused: the new index fails the check")
     metric_lines = [line.strip() for line in lines[1:]]
-    assert metric_lines and all(line.split()[0] in ("recall@1", "answered", "triage")
-                                for line in metric_lines)
+    assert metric_lines and all(
+        line.split()[0] in ("recall@1", "answered", "triage") for line in metric_lines
+    )
     assert any(line.startswith("recall@1 ") for line in metric_lines)
     assert "previous" in captured.out  # the numbers, beside the serving index's
 
 
+@SLOW
 def test_force_publishes_a_failing_rebuild_and_says_so(
     serving: Path, check_set: Path, tmp_path: Path, capsys
 ) -> None:
     out = tmp_path / "index"
     shutil.copytree(serving, out)
     before = read_manifest(out).build_id
-    code = build_script.main(["--corpus", str(_degraded_corpus(tmp_path)), "--out", str(out),
-                              "--cache", str(CACHE), "--quiet", "--check", str(check_set), "--force"])
+    code = build_script.main(
+        [
+            "--corpus",
+            str(_degraded_corpus(tmp_path)),
+            "--out",
+            str(out),
+            "--cache",
+            str(CACHE),
+            "--quiet",
+            "--check",
+            str(check_set),
+            "--force",
+        ]
+    )
     out_text = capsys.readouterr().out
     assert code == 0
     assert read_manifest(out).build_id != before
@@ -173,13 +221,25 @@ def test_force_publishes_a_failing_rebuild_and_says_so(
     assert check["metrics"]["recall@1"]["new"] < check["metrics"]["recall@1"]["serving"]
 
 
+@SLOW
 def test_an_unchanged_rebuild_passes_with_the_previous_numbers_beside(
     serving: Path, check_set: Path, tmp_path: Path, capsys
 ) -> None:
     out = tmp_path / "index"
     shutil.copytree(serving, out)
-    code = build_script.main(["--corpus", str(CORPUS), "--out", str(out), "--cache", str(CACHE),
-                              "--quiet", "--check", str(check_set)])
+    code = build_script.main(
+        [
+            "--corpus",
+            str(CORPUS),
+            "--out",
+            str(out),
+            "--cache",
+            str(CACHE),
+            "--quiet",
+            "--check",
+            str(check_set),
+        ]
+    )
     out_text = capsys.readouterr().out
     assert code == 0
     [row] = [line for line in out_text.splitlines() if line.strip().startswith("recall@1")]
@@ -188,13 +248,25 @@ def test_an_unchanged_rebuild_passes_with_the_previous_numbers_beside(
 
 
 def test_check_with_an_unreadable_set_is_one_clear_error(tmp_path: Path, capsys) -> None:
-    code = build_script.main(["--corpus", str(CORPUS), "--out", str(tmp_path / "i"), "--cache",
-                              str(CACHE), "--quiet", "--check", str(tmp_path / "missing.jsonl")])
+    code = build_script.main(
+        [
+            "--corpus",
+            str(CORPUS),
+            "--out",
+            str(tmp_path / "i"),
+            "--cache",
+            str(CACHE),
+            "--quiet",
+            "--check",
+            str(tmp_path / "missing.jsonl"),
+        ]
+    )
     assert code == 2
     assert "pass an existing file to --check" in capsys.readouterr().err
     assert not (tmp_path / "i").exists()
 
 
+@SLOW
 def test_after_a_refusal_the_old_index_still_serves_across_restarts(
     serving: Path, check_set: Path, tmp_path: Path, capsys
 ) -> None:
@@ -205,8 +277,17 @@ def test_after_a_refusal_the_old_index_still_serves_across_restarts(
     out = tmp_path / "index"
     shutil.copytree(serving, out)
     worse = _degraded_corpus(tmp_path)
-    args = ["--corpus", str(worse), "--out", str(out), "--cache", str(CACHE), "--quiet",
-            "--check", str(check_set)]
+    args = [
+        "--corpus",
+        str(worse),
+        "--out",
+        str(out),
+        "--cache",
+        str(CACHE),
+        "--quiet",
+        "--check",
+        str(check_set),
+    ]
     assert build_script.main(args) == 3
     # The refused corpus is now where the serving index was built from: a restart would call
     # the index stale and refuse to start, were the refusal not noted beside it.

@@ -57,8 +57,9 @@ USER = 1001
 class Tweaked:
     """The real pipeline with a hook: slower, longer or failing answers."""
 
-    def __init__(self, pipeline: Any, *, delay: float = 0.0, long: bool = False,
-                 fail_on: str | None = None) -> None:
+    def __init__(
+        self, pipeline: Any, *, delay: float = 0.0, long: bool = False, fail_on: str | None = None
+    ) -> None:
         self._pipeline = pipeline
         self.delay = delay
         self.long = long
@@ -77,8 +78,7 @@ class Tweaked:
                 Block((Span(f"Paragraph {i}: ", bold=True), Span("x < y & z; " * 60)), quote=True)
                 for i in range(20)
             )
-            answer = dataclasses.replace(answer, blocks=(*answer.blocks[:-1], *extra,
-                                                         answer.blocks[-1]))
+            answer = dataclasses.replace(answer, blocks=(*answer.blocks[:-1], *extra, answer.blocks[-1]))
         return answer
 
 
@@ -103,8 +103,11 @@ class Bot:
         return self._answers(query_id)[0]
 
     def _answers(self, query_id: str) -> list[dict]:
-        return [c.params for c in self.fake.requests("answerCallbackQuery")
-                if c.params.get("callback_query_id") == query_id]
+        return [
+            c.params
+            for c in self.fake.requests("answerCallbackQuery")
+            if c.params.get("callback_query_id") == query_id
+        ]
 
     async def assert_silent_on(self, send: Callable[[], object]) -> None:
         """``send`` an update, then prove the bot sent nothing for it (a sentinel is answered)."""
@@ -141,8 +144,7 @@ async def start_bot(
         }
         values.update(overrides)
         settings = Settings(**values)
-        app = build_application(settings, answers or pipeline, request_timeout=1.0,
-                                retry_backoff=0.05)
+        app = build_application(settings, answers or pipeline, request_timeout=1.0, retry_backoff=0.05)
         await stack.enter_async_context(polling(app, timeout=1))
         return Bot(fake, app, settings)
 
@@ -153,8 +155,9 @@ async def start_bot(
 
 def _check_what_users_saw(fake: FakeBotApi) -> None:
     """Every reply: ends with the disclaimer (or a later part does), fits, valid HTML, no preview."""
-    refused = [c for c in fake.requests("sendMessage")
-               if c.fault is None and c.error and "parse entities" in c.error]
+    refused = [
+        c for c in fake.requests("sendMessage") if c.fault is None and c.error and "parse entities" in c.error
+    ]
     assert not refused, f"Telegram would refuse our HTML: {refused[0].error}"
     sent = fake.sent()
     for number, params in enumerate(sent):
@@ -166,10 +169,15 @@ def _check_what_users_saw(fake: FakeBotApi) -> None:
             assert params.get("link_preview_options") == {"is_disabled": True}
         if text.rstrip().endswith(DISCLAIMER):
             continue
-        later = [p for p in sent[number + 1:] if p["chat_id"] == params["chat_id"]
-                 and p.get("reply_parameters") == params.get("reply_parameters")]
+        later = [
+            p
+            for p in sent[number + 1 :]
+            if p["chat_id"] == params["chat_id"]
+            and p.get("reply_parameters") == params.get("reply_parameters")
+        ]
         assert any(_text(p).rstrip().endswith(DISCLAIMER) for p in later), (
-            f"a message without the disclaimer, and no later part with it: {text[:200]!r}")
+            f"a message without the disclaimer, and no later part with it: {text[:200]!r}"
+        )
         assert "reply_markup" not in params, "buttons belong under the last part"
 
 
@@ -219,8 +227,7 @@ async def test_about_lists_sources_passage_count_and_model(start_bot, pipeline) 
     assert "MedQuAD" not in text  # attribution only when MedQuAD is in the corpus
 
 
-async def test_about_credits_medquad_under_cc_by_when_it_is_in_the_corpus(start_bot,
-                                                                          pipeline) -> None:
+async def test_about_credits_medquad_under_cc_by_when_it_is_in_the_corpus(start_bot, pipeline) -> None:
     class WithMedquad(Tweaked):
         @property
         def retriever(self) -> Any:
@@ -228,8 +235,10 @@ async def test_about_credits_medquad_under_cc_by_when_it_is_in_the_corpus(start_
                 pipeline.retriever.index,
                 manifest=dataclasses.replace(
                     pipeline.retriever.index.manifest,
-                    data={**pipeline.retriever.index.manifest.data,
-                          "corpus_files": ["medquad.jsonl", "back.txt"]},
+                    data={
+                        **pipeline.retriever.index.manifest.data,
+                        "corpus_files": ["medquad.jsonl", "back.txt"],
+                    },
                 ),
             )
             return type("R", (), {"index": index})()
@@ -250,8 +259,7 @@ async def test_unknown_command_gets_a_friendly_pointer_with_escaped_text(start_b
 # -- questions ---------------------------------------------------------------------------------
 
 
-async def test_question_gets_one_reply_to_it_with_quote_source_and_buttons(start_bot,
-                                                                         pipeline) -> None:
+async def test_question_gets_one_reply_to_it_with_quote_source_and_buttons(start_bot, pipeline) -> None:
     pipeline.answer(QUESTION)  # warm: this test is about a fast answer
     bot = await start_bot()
     question = bot.fake.message(QUESTION)
@@ -269,8 +277,7 @@ async def test_question_gets_one_reply_to_it_with_quote_source_and_buttons(start
 async def test_slow_answer_shows_typing_before_the_reply(start_bot, pipeline) -> None:
     bot = await start_bot(Tweaked(pipeline, delay=0.7), typing_delay=0.3)
     await bot.ask(QUESTION)
-    methods = [c.method for c in bot.fake.requests() if c.method in ("sendChatAction",
-                                                                      "sendMessage")]
+    methods = [c.method for c in bot.fake.requests() if c.method in ("sendChatAction", "sendMessage")]
     assert methods == ["sendChatAction", "sendMessage"]
     assert bot.fake.requests("sendChatAction")[0].params["action"] == "typing"
 
@@ -345,8 +352,7 @@ async def test_html_in_a_question_cannot_break_the_reply(start_bot) -> None:
     assert html_problem(reply["text"]) is None
 
 
-async def test_pipeline_crash_gets_an_apology_and_the_bot_keeps_serving(start_bot, pipeline,
-                                                                        caplog) -> None:
+async def test_pipeline_crash_gets_an_apology_and_the_bot_keeps_serving(start_bot, pipeline, caplog) -> None:
     bot = await start_bot(Tweaked(pipeline, fail_on="boom"))
     [apology] = await bot.ask("boom")
     assert "something went wrong" in _text(apology)
@@ -383,8 +389,7 @@ async def test_mention_is_not_part_of_the_question(start_bot, pipeline) -> None:
     bot = await start_bot()
     group = {"chat_id": GROUP, "chat_type": "supergroup", "user_id": 2002}
     [reply] = await bot.ask(f"@{BOT_USERNAME} {QUESTION}", **group)
-    expected = _text({"text": "\n\n".join(_answer_parts(pipeline.answer(QUESTION))),
-                      "parse_mode": "HTML"})
+    expected = _text({"text": "\n\n".join(_answer_parts(pipeline.answer(QUESTION))), "parse_mode": "HTML"})
     assert _text(reply) == expected
 
 
@@ -485,8 +490,7 @@ async def test_feedback_on_a_no_answer_reply_is_recorded_without_a_passage(start
         assert [(r.passage_id, r.vote.value) for r in store.rows()] == [("", "up")]
 
 
-async def test_tampered_forged_and_stale_buttons_get_a_notice_never_a_crash(start_bot,
-                                                                            caplog) -> None:
+async def test_tampered_forged_and_stale_buttons_get_a_notice_never_a_crash(start_bot, caplog) -> None:
     bot = await start_bot()
     await bot.ask(QUESTION)
     reply = bot.fake.sent_messages()[-1]
@@ -534,6 +538,7 @@ async def test_button_still_works_when_the_question_message_was_deleted(start_bo
 # -- delivery: faults on sendMessage -------------------------------------------------------------
 
 
+@pytest.mark.slow  # waits out Telegram's retry_after (1 s) on the clock
 async def test_429_on_send_waits_retry_after_and_delivers_once(start_bot) -> None:
     bot = await start_bot()
     bot.fake.fail("sendMessage", Fault.too_many_requests(retry_after=1))
@@ -550,8 +555,7 @@ async def test_429_on_send_waits_retry_after_and_delivers_once(start_bot) -> Non
     [Fault.server_error(500), Fault.server_error(502), Fault.reset(), Fault.malformed()],
     ids=["500", "502", "reset", "malformed"],
 )
-async def test_transient_send_failures_are_retried_until_exactly_one_reply(start_bot,
-                                                                          fault) -> None:
+async def test_transient_send_failures_are_retried_until_exactly_one_reply(start_bot, fault) -> None:
     bot = await start_bot()
     bot.fake.fail("sendMessage", fault, times=2)
     [reply] = await bot.ask(QUESTION)
@@ -561,6 +565,7 @@ async def test_transient_send_failures_are_retried_until_exactly_one_reply(start
     assert len(bot.fake.requests("sendMessage")) == 3
 
 
+@pytest.mark.slow  # a request hangs past its 1 s timeout, on the clock
 async def test_hang_that_never_delivered_is_retried_to_exactly_one_reply(start_bot) -> None:
     bot = await start_bot()
     bot.fake.fail("sendMessage", Fault.hang(1.5, deliver=False))
@@ -569,6 +574,7 @@ async def test_hang_that_never_delivered_is_retried_to_exactly_one_reply(start_b
     assert len(bot.fake.sent()) == 1
 
 
+@pytest.mark.slow  # a request hangs past its 1 s timeout, on the clock
 async def test_hang_that_did_deliver_shows_one_duplicate_and_no_more(start_bot) -> None:
     # The documented at-least-once trade-off: a timed-out send may have arrived.
     bot = await start_bot()
@@ -592,8 +598,10 @@ async def test_html_refused_by_telegram_is_resent_once_as_plain_text_with_discla
     start_bot,
 ) -> None:
     bot = await start_bot()
-    bot.fake.fail("sendMessage", Fault.bad_request(
-        "Bad Request: can't parse entities: unsupported start tag \"x\" at byte offset 3"))
+    bot.fake.fail(
+        "sendMessage",
+        Fault.bad_request('Bad Request: can\'t parse entities: unsupported start tag "x" at byte offset 3'),
+    )
     [reply] = await bot.ask(QUESTION)
     assert "parse_mode" not in reply
     assert reply["text"].endswith(DISCLAIMER) and "<blockquote>" not in reply["text"]
@@ -609,10 +617,17 @@ async def test_send_failing_beyond_the_retries_ends_in_an_apology_not_silence(st
     assert len(bot.fake.requests("sendMessage")) == 4
 
 
+@pytest.mark.slow  # 20 updates through six faults, a 1.2 s hang among them
 async def test_mixed_faults_every_update_still_gets_exactly_one_reply(start_bot) -> None:
     bot = await start_bot()
-    faults = [Fault.server_error(500), Fault.reset(), Fault.too_many_requests(1),
-              Fault.server_error(502), Fault.malformed(), Fault.hang(1.2, deliver=False)]
+    faults = [
+        Fault.server_error(500),
+        Fault.reset(),
+        Fault.too_many_requests(1),
+        Fault.server_error(502),
+        Fault.malformed(),
+        Fault.hang(1.2, deliver=False),
+    ]
     for fault in faults:
         bot.fake.fail("sendMessage", fault)
     questions = [QUESTION, OTHER_QUESTION, "hello", "/help", "Why does my SI joint hurt?"] * 4
@@ -663,6 +678,7 @@ async def test_fast_answers_spend_one_request_each_so_defaults_give_near_30_per_
     assert max(steady, default=0) <= 31  # after the first burst: within the budget
 
 
+@pytest.mark.slow  # a flood of 30 answers at 10 a second
 async def test_under_a_flood_typing_makes_way_for_answers(start_bot, pipeline) -> None:
     # Every answer is "slow" (typing_delay 0), but once a second's worth of requests is
     # queued, "typing" would only delay the answers: it is skipped.
@@ -676,6 +692,7 @@ async def test_under_a_flood_typing_makes_way_for_answers(start_bot, pipeline) -
     assert 0 < typing < count // 2
 
 
+@pytest.mark.slow  # pacing: at least 1.5 s on the clock by design
 async def test_one_chat_is_paced_to_about_one_message_a_second(start_bot) -> None:
     bot = await start_bot(per_chat_max_rate=1.0)
     for _ in range(5):
@@ -686,15 +703,19 @@ async def test_one_chat_is_paced_to_about_one_message_a_second(start_bot) -> Non
     assert times[-1] - times[0] >= 1.5
 
 
-async def test_updates_already_fetched_are_answered_before_shutdown(fake, pipeline,
-                                                                    tmp_path) -> None:
+async def test_updates_already_fetched_are_answered_before_shutdown(fake, pipeline, tmp_path) -> None:
     fake.reset()
-    settings = Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
-                        feedback_db=tmp_path / "f.sqlite3", reload_interval=0)
+    settings = Settings(
+        telegram_token=TEST_TOKEN,
+        telegram_api_base_url=fake.base_url,
+        feedback_db=tmp_path / "f.sqlite3",
+        reload_interval=0,
+    )
     app = build_application(settings, Tweaked(pipeline, delay=0.5), request_timeout=1.0)
     async with polling(app, timeout=1):
         for number in range(4):
             fake.message(QUESTION, user_id=300 + number)
+
         def fetched() -> set[int]:
             return {u["update_id"] for c in fake.requests("getUpdates") for u in c.result or []}
 
@@ -722,8 +743,13 @@ async def test_sigterm_still_answers_updates_already_fetched(fake, seed_index, t
         "LIMBER_LOG_LEVEL": "DEBUG",
         "HF_HUB_OFFLINE": "1",
     }
-    process = subprocess.Popen([sys.executable, "-m", "bot", "telegram"], cwd=ROOT,
-                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "telegram"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         assert await fake.until(lambda: bool(fake.requests("setMyCommands")), timeout=60)
         for _ in range(5):
@@ -746,8 +772,9 @@ async def test_sigterm_still_answers_updates_already_fetched(fake, seed_index, t
 # -- staying up: logs, webhook, index reload -----------------------------------------------------
 
 
-async def test_logs_never_contain_the_token_nor_by_default_the_users_text(start_bot, pipeline,
-                                                                          caplog) -> None:
+async def test_logs_never_contain_the_token_nor_by_default_the_users_text(
+    start_bot, pipeline, caplog
+) -> None:
     caplog.set_level(logging.DEBUG)
     secret_question = "Does kneeling zebra pose help my hip flexors?"
     bot = await start_bot(Tweaked(pipeline, fail_on="boom"))
@@ -773,14 +800,18 @@ async def test_questions_are_logged_only_when_the_operator_opts_in(start_bot, ca
 
 
 def _webhook_settings(fake: FakeBotApi, tmp_path: Path, port: int) -> Settings:
-    return Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
-                    feedback_db=tmp_path / "f.sqlite3", reload_interval=0,
-                    webhook_url=f"http://127.0.0.1:{port}/limber-hook",
-                    webhook_port=port, webhook_secret="sekrit-1")
+    return Settings(
+        telegram_token=TEST_TOKEN,
+        telegram_api_base_url=fake.base_url,
+        feedback_db=tmp_path / "f.sqlite3",
+        reload_interval=0,
+        webhook_url=f"http://127.0.0.1:{port}/limber-hook",
+        webhook_port=port,
+        webhook_secret="sekrit-1",
+    )
 
 
-async def test_webhook_refuses_updates_without_the_secret_token(fake, pipeline,
-                                                                tmp_path) -> None:
+async def test_webhook_refuses_updates_without_the_secret_token(fake, pipeline, tmp_path) -> None:
     fake.reset()
     port = _free_port()
     settings = _webhook_settings(fake, tmp_path, port)
@@ -794,12 +825,15 @@ async def test_webhook_refuses_updates_without_the_secret_token(fake, pipeline,
         headers = {"Content-Type": "application/json"}
         async with httpx.AsyncClient() as client:
             missing = await client.post(url, content=update, headers=headers)
-            wrong = await client.post(url, content=update, headers={
-                **headers, "X-Telegram-Bot-Api-Secret-Token": "guess"})
-            right = await client.post(url, content=update, headers={
-                **headers, "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"})
-            again = await client.post(url, content=update, headers={
-                **headers, "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"})
+            wrong = await client.post(
+                url, content=update, headers={**headers, "X-Telegram-Bot-Api-Secret-Token": "guess"}
+            )
+            right = await client.post(
+                url, content=update, headers={**headers, "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"}
+            )
+            again = await client.post(
+                url, content=update, headers={**headers, "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"}
+            )
         assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
         assert again.status_code == 200  # Telegram's retry of a delivered update...
         [reply] = await fake.replies(1)
@@ -826,18 +860,25 @@ async def test_webhook_checks_the_secret_and_the_size_before_reading_any_body(
     # Before: the server read a whole body (99 MB, into memory) before looking at the secret.
     fake.reset()
     port = _free_port()
-    app = build_application(_webhook_settings(fake, tmp_path, port), pipeline,
-                            request_timeout=1.0)
+    app = build_application(_webhook_settings(fake, tmp_path, port), pipeline, request_timeout=1.0)
     async with polling(app, webhook=True):
         huge = 99 * 1024 * 1024
-        stranger = await _raw_request(port, (
-            "POST /limber-hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {huge}\r\n\r\n"))
+        stranger = await _raw_request(
+            port,
+            (
+                "POST /limber-hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {huge}\r\n\r\n"
+            ),
+        )
         assert stranger.startswith(b"HTTP/1.1 403")  # answered with not one body byte sent
-        too_big = await _raw_request(port, (
-            "POST /limber-hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"X-Telegram-Bot-Api-Secret-Token: sekrit-1\r\nContent-Length: {2 * 1024 * 1024}"
-            "\r\n\r\n"))
+        too_big = await _raw_request(
+            port,
+            (
+                "POST /limber-hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"X-Telegram-Bot-Api-Secret-Token: sekrit-1\r\nContent-Length: {2 * 1024 * 1024}"
+                "\r\n\r\n"
+            ),
+        )
         assert too_big.startswith(b"HTTP/1.1 413")
         not_a_post = await _raw_request(port, "GET /limber-hook HTTP/1.1\r\nHost: x\r\n\r\n")
         assert not_a_post.startswith(b"HTTP/1.1 405")
@@ -862,8 +903,9 @@ async def test_webhook_caps_connections_and_stalled_ones_never_keep_an_update_ou
         await asyncio.sleep(0.1)  # the cap is reached: three connections, no request
         message = fake.message(QUESTION)
         async with httpx.AsyncClient() as client:  # a real update still gets in...
-            delivered = await client.post(url, headers=headers, content=json.dumps(
-                {"update_id": 7, "message": message}))
+            delivered = await client.post(
+                url, headers=headers, content=json.dumps({"update_id": 7, "message": message})
+            )
         assert delivered.status_code == 200
         closed = 0
         for reader, writer in stalled:  # ...the oldest stalled one made way; the rest time out
@@ -882,8 +924,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def test_rebuilt_index_is_picked_up_and_a_broken_one_keeps_the_old(start_bot, index_copy,
-                                                                         caplog) -> None:
+async def test_rebuilt_index_is_picked_up_and_a_broken_one_keeps_the_old(
+    start_bot, index_copy, caplog
+) -> None:
     from bot.pipeline import Pipeline
     from index.search import Retriever
 
@@ -982,15 +1025,28 @@ async def test_a_flooded_group_gets_one_busy_notice_per_user_and_delays_no_other
     # group's pacing), nobody was told, an unrelated private question waited behind them, and
     # a stop waited for the whole queue to drain.
     fake.reset()
-    settings = Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
-                        feedback_db=tmp_path / "f.sqlite3", reload_interval=0,
-                        per_chat_max_rate=0.5, chat_queue_limit=3, user_rate_limit=0)
+    settings = Settings(
+        telegram_token=TEST_TOKEN,
+        telegram_api_base_url=fake.base_url,
+        feedback_db=tmp_path / "f.sqlite3",
+        reload_interval=0,
+        per_chat_max_rate=0.5,
+        chat_queue_limit=3,
+        user_rate_limit=0,
+    )
     app = build_application(settings, pipeline, request_timeout=1.0)
     group = -100777
     users = [7000 + n for n in range(6)]
     async with polling(app, timeout=1):
-        mentions = [fake.message(f"@{BOT_USERNAME} {QUESTION}", user_id=users[n % len(users)],
-                                 chat_id=group, chat_type="supergroup") for n in range(30)]
+        mentions = [
+            fake.message(
+                f"@{BOT_USERNAME} {QUESTION}",
+                user_id=users[n % len(users)],
+                chat_id=group,
+                chat_type="supergroup",
+            )
+            for n in range(30)
+        ]
         assert await fake.until(lambda: len(fake.requests("getUpdates")) >= 2)
         await asyncio.sleep(0.3)  # the flood is fetched and admitted or refused
         private = fake.message(OTHER_QUESTION, user_id=999)
@@ -1002,9 +1058,11 @@ async def test_a_flooded_group_gets_one_busy_notice_per_user_and_delays_no_other
     assert time.monotonic() - stopping < 10  # a stop with a paced backlog still ends quickly
     assert dispatcher.busy_refused == 30 - 3
     by_message = {m["message_id"]: m["from"]["id"] for m in mentions}
-    notices = Counter(by_message[int(c.params["reply_parameters"]["message_id"])]
-                      for c in fake.requests("sendMessage")
-                      if c.params["chat_id"] == group and "busy" in c.params["text"])
+    notices = Counter(
+        by_message[int(c.params["reply_parameters"]["message_id"])]
+        for c in fake.requests("sendMessage")
+        if c.params["chat_id"] == group and "busy" in c.params["text"]
+    )
     assert notices and set(notices.values()) == {1}  # one notice per user, never a second
     assert private["chat"]["id"] == 999
     with sqlite3.connect(tmp_path / "inbox.sqlite3") as db:
@@ -1019,8 +1077,12 @@ async def test_the_inbox_is_answered_at_start_and_an_answered_update_never_again
     from bot.telegram.inbox import Inbox
 
     fake.reset()
-    settings = Settings(telegram_token=TEST_TOKEN, telegram_api_base_url=fake.base_url,
-                        feedback_db=tmp_path / "f.sqlite3", reload_interval=0)
+    settings = Settings(
+        telegram_token=TEST_TOKEN,
+        telegram_api_base_url=fake.base_url,
+        feedback_db=tmp_path / "f.sqlite3",
+        reload_interval=0,
+    )
     fake.message(QUESTION, user_id=61)  # a previous run stored it and died before answering
     fake.message(OTHER_QUESTION, user_id=62)  # a previous run answered it
     stored = list(fake._updates)  # what that run fetched (and the next offset confirms)

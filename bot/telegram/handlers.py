@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     InlineQueryResultArticle,
     InputTextMessageContent,
     LinkPreviewOptions,
@@ -107,17 +108,34 @@ async def admit(update: object, context: LimberContext) -> None:
 # -- handlers ----------------------------------------------------------------------------------
 
 
+def _message(update: Update) -> Message:
+    """The message of an update a message or command handler got (its filters let no other in)."""
+    message = update.effective_message
+    if message is None:  # a handler registered for the wrong updates: logged, with an apology
+        raise TypeError(f"update {update.update_id} reached a message handler without a message")
+    return message
+
+
+def _query(update: Update) -> CallbackQuery:
+    """The callback query of an update a button handler got (CallbackQueryHandler's guarantee)."""
+    query = update.callback_query
+    if query is None:
+        raise TypeError(f"update {update.update_id} reached a button handler without a query")
+    return query
+
+
 async def start(update: Update, context: LimberContext) -> None:
     """Send the welcome when /start is issued, and start the conversation afresh."""
-    context.limber.conversation(update.effective_message).clear()
+    message = _message(update)
+    context.limber.conversation(message).clear()
     blocks = replies.welcome(replies.TOPICS, replies.examples_block())
-    await send_parts(context, update.effective_message, blocks_parts(blocks))
+    await send_parts(context, message, blocks_parts(blocks))
 
 
 async def help_command(update: Update, context: LimberContext) -> None:
     """Send how to ask when /help is issued (arguments such as "/help me" are ignored)."""
     blocks = replies.help_text(replies.TOPICS, replies.examples_block(), context.bot.username)
-    await send_parts(context, update.effective_message, blocks_parts(blocks))
+    await send_parts(context, _message(update), blocks_parts(blocks))
 
 
 async def about(update: Update, context: LimberContext) -> None:
@@ -125,40 +143,40 @@ async def about(update: Update, context: LimberContext) -> None:
     manifest = context.limber.pipeline.retriever.index.manifest
     files = [str(name) for name in manifest.data.get("corpus_files", [])]
     blocks = replies.about(manifest.passage_count, files, manifest.model)
-    await send_parts(context, update.effective_message, blocks_parts(blocks))
+    await send_parts(context, _message(update), blocks_parts(blocks))
 
 
 async def privacy_command(update: Update, context: LimberContext) -> None:
     """Say what is kept about users and for how long when /privacy is issued."""
     settings = context.limber.settings
     blocks = replies.privacy(settings.retention_days, keep_unanswered=settings.keep_unanswered)
-    await send_parts(context, update.effective_message, blocks_parts(blocks))
+    await send_parts(context, _message(update), blocks_parts(blocks))
 
 
 async def forget_command(update: Update, context: LimberContext) -> None:
     """Delete everything kept about this chat when /forget is issued, and say so."""
     limber = context.limber
-    chat_id = update.effective_chat.id
-    report = await limber.in_thread(forget_chat, chat_id, limber.chat_data())
+    message = _message(update)
+    report = await limber.in_thread(forget_chat, message.chat_id, limber.chat_data())
     logger.info("forget: deleted %d rows for a chat", report.total)
-    await send_parts(context, update.effective_message, blocks_parts(replies.forgotten(report.deleted)))
+    await send_parts(context, message, blocks_parts(replies.forgotten(report.deleted)))
 
 
 async def unknown_command(update: Update, context: LimberContext) -> None:
     """Tell the user which commands exist when they send one that does not."""
-    message = update.effective_message
+    message = _message(update)
     command = (message.text or "").split(maxsplit=1)[0]
     await send_parts(context, message, blocks_parts(replies.unknown_command(command)))
 
 
 async def not_text(update: Update, context: LimberContext) -> None:
     """Say politely that only text can be read (photos, voice, stickers, files, places...)."""
-    await send_parts(context, update.effective_message, blocks_parts(replies.only_text()))
+    await send_parts(context, _message(update), blocks_parts(replies.only_text()))
 
 
 async def question(update: Update, context: LimberContext) -> None:
     """Answer a text question (edited ones again), as a reply, with More and 👍/👎 buttons."""
-    message = update.effective_message
+    message = _message(update)
     limber = context.limber
     started = time.perf_counter()
     text = question_text(message, context.bot.username)
@@ -219,7 +237,7 @@ async def inline_query(update: Update, context: LimberContext) -> None:
 
 async def more_button(update: Update, context: LimberContext) -> None:
     """Show the next passage of an answer when "More" is tapped (answers the query first)."""
-    query = update.callback_query
+    query = _query(update)
     tap = await _button_answer(update, context)
     if tap is None:
         return
@@ -230,7 +248,7 @@ async def more_button(update: Update, context: LimberContext) -> None:
         return
     await _notify(query, None)
     limber = context.limber
-    button_message = query.message
+    button_message = tap.message
     # The tapped message keeps its 👍/👎; its More moves to the new message.
     with contextlib.suppress(TelegramError):
         await button_message.edit_reply_markup(keyboard(answer, index - 1, more=False))
@@ -243,11 +261,15 @@ async def more_button(update: Update, context: LimberContext) -> None:
 
 async def vote_button(update: Update, context: LimberContext) -> None:
     """Record 👍/👎 on the passage an answer showed (answers the query first)."""
-    query = update.callback_query
+    query = _query(update)
     tap = await _button_answer(update, context)
     if tap is None:
         return
-    data, answer = tap.data, tap.answer
+    data, answer, chat_id = tap.data, tap.answer, tap.message.chat_id
+    vote = data.vote
+    if vote is None:  # the data of a More button: this handler's pattern lets none through
+        await _notify(query, replies.BUTTON_NO_LONGER_WORKS)
+        return
     if data.index is None:
         passage_id = None
         valid = not answer.passages
@@ -257,11 +279,11 @@ async def vote_button(update: Update, context: LimberContext) -> None:
     if not valid:
         await _notify(query, replies.BUTTON_OUT_OF_DATE)
         return
-    await _notify(query, replies.vote_noted(data.vote is Vote.UP))
+    await _notify(query, replies.vote_noted(vote is Vote.UP))
     limber = context.limber
     await limber.in_thread(
         lambda: limber.feedback.record(
-            question=answer.question, passage_id=passage_id, vote=data.vote, chat_id=query.message.chat.id
+            question=answer.question, passage_id=passage_id, vote=vote, chat_id=chat_id
         )
     )
     await limber.keep(
@@ -269,8 +291,8 @@ async def vote_button(update: Update, context: LimberContext) -> None:
         limber.unanswered.vote,
         answer,
         data.index,
-        data.vote,
-        query.message.chat.id,
+        vote,
+        chat_id,
     )
     logger.info("feedback %s on passage %s", data.vote, passage_id or "(none)")
 
@@ -287,6 +309,7 @@ class ButtonTap:
     data: ButtonData
     answer: Answer  # the answer the button was made for, recomputed (its tag matched)
     asked: Message | None  # the user's question message, when it can still be replied to
+    message: Message  # the bot's message whose button was tapped
 
 
 @dataclass(frozen=True)
@@ -301,20 +324,22 @@ async def _button_answer(update: Update, context: LimberContext) -> ButtonTap | 
     Answers the query with a notice, and returns None, when the data is forged,
     the question cannot be found or the answer has changed since.
     """
-    query = update.callback_query
+    query = _query(update)
     data = parse_button(query.data)
     if data is None:
         await _notify(query, replies.BUTTON_NO_LONGER_WORKS)
         return None
-    asked = _button_question(query.message, context)
-    if asked.question is None:
+    button_message = query.message
+    asked = _button_question(button_message, context)
+    # Not a Message (too old: an InaccessibleMessage) gives no question either.
+    if asked.question is None or not isinstance(button_message, Message):
         await _notify(query, replies.QUESTION_GONE)
         return None
     answer = await context.limber.answer(asked.question)
     if answer_tag(answer) != data.tag:
         await _notify(query, replies.ANSWER_OUT_OF_DATE)
         return None
-    return ButtonTap(data, answer, asked.message)
+    return ButtonTap(data, answer, asked.message, button_message)
 
 
 def _button_question(button_message: object, context: LimberContext) -> _Asked:

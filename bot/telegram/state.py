@@ -50,15 +50,14 @@ class Limber:
     inbox: Inbox
     questions: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
-    unanswered: UnansweredLog | None = None
+    unanswered: UnansweredLog = field(init=False)  # made from feedback in __post_init__
     # The last turns of each chat (of each user in a group), in memory only.
     conversations: ConversationStore = field(default_factory=ConversationStore)
     dispatcher: Dispatcher | None = None  # set while the bot receives updates
     webhook: WebhookServer | None = None  # set in webhook mode
 
     def __post_init__(self) -> None:
-        if self.unanswered is None:
-            self.unanswered = UnansweredLog(self.feedback, enabled=self.settings.keep_unanswered)
+        self.unanswered = UnansweredLog(self.feedback, enabled=self.settings.keep_unanswered)
 
     def chat_data(self) -> list[Any]:
         """Every store holding something about chats: what /forget deletes from."""

@@ -1,12 +1,20 @@
-"""Text as triage reads it: one normal form, and key terms with their typos repaired."""
+"""Text as triage reads it: one normal form, and key terms with their typos repaired.
+
+The normal form (``fold``) and one-letter deletions are the shared text toolkit's
+(``limber.text``); what is triage's own is here: the key terms, the real words near them,
+how a typo of a key term is told (one edit from exactly one term), the regex helpers.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
+from limber.text import deletions
+from limber.text import fold as normalise  # the name bot/triage/__init__.py imports
+
 __all__ = ["normalise", "repair_typos", "rx", "words"]
+
 
 def rx(*parts: str) -> re.Pattern[str]:
     """One compiled alternation of the given regex parts."""
@@ -16,25 +24,6 @@ def rx(*parts: str) -> re.Pattern[str]:
 def words(text: str) -> frozenset[str]:
     """A vocabulary written as one space-separated string (easier to read and extend)."""
     return frozenset(text.split())
-
-
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'",
-        "\u2032": "'", "`": "'", "\u00b4": "'", "\u201c": '"', "\u201d": '"',
-        "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-    }
-)
-_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[^\S\n]+")
-_NEWLINES = re.compile(r"\s*\n\s*")
-
-
-def normalise(text: str) -> str:
-    """Lowercase NFKC text with straight quotes and single spaces (newlines kept)."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = _INVISIBLE.sub("", text).lower()
-    return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
 
 
 # ---- typo repair ------------------------------------------------------------------------
@@ -78,10 +67,6 @@ _REAL_NEIGHBOURS = words(
 )
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
-
-
 def _one_substitution_or_swap(a: str, b: str) -> bool:
     """Same-length words that differ in one letter, or in two adjacent swapped letters."""
     diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
@@ -95,14 +80,14 @@ def _deletion_index() -> dict[str, str | None]:
     """Each target with one letter deleted -> the target (None when two targets share it)."""
     index: dict[str, str | None] = {}
     for target in _TYPO_TARGETS:
-        for variant in _deletions(target):
+        for variant in deletions(target):
             index[variant] = target if index.get(variant, target) == target else None
     return index
 
 
 _TARGET_BY_DELETION = _deletion_index()
 _SWAPPED_SHORT = {
-    t[:i] + t[i + 1] + t[i] + t[i + 2:]: t
+    t[:i] + t[i + 1] + t[i] + t[i + 2 :]: t
     for t in _SHORT_TARGETS
     for i in range(len(t) - 1)
     if t[i] != t[i + 1]
@@ -124,7 +109,7 @@ def _repair_word(word: str) -> str:
     found: set[str] = set()
     if missing := _TARGET_BY_DELETION.get(word):  # a letter missing: "blader"
         found.add(missing)
-    for variant in _deletions(word):
+    for variant in deletions(word):
         if variant in _TYPO_TARGETS:  # a letter too many: "controll"
             found.add(variant)
         target = _TARGET_BY_DELETION.get(variant)
