@@ -38,6 +38,7 @@ test-all: setup
 
 lint: setup typecheck
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # mypy over bot/, index/, limber/ and scripts/ (pyproject.toml [tool.mypy]).
 typecheck: setup

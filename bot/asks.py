@@ -25,25 +25,47 @@ _INSTRUCTION = re.compile(
 
 # What a question asks for, and how a sentence that answers it looks.
 _ASKS = (
-    (re.compile(r"\bhow long\b|\bfor how long\b|\bhow many (?:seconds|minutes|breaths)\b"),
-     re.compile(r"\b(?:\d+|one|two|three|four|five|six|eight|ten|twelve|fifteen|twenty|thirty|"
-                r"sixty)\b[^.]{0,15}\b(?:seconds?|secs?|minutes?|mins?|breaths?|hours?)\b|\bhold\b")),
-    (re.compile(r"\bhow (?:many|often|much)\b|\bhow many times\b|\breps?\b|\bsets?\b"),
-     re.compile(r"\b(?:\d+|one|two|three|four|five|six|eight|ten|twelve|fifteen|twenty)\b[^.]{0,15}"
-                r"\b(?:times?|reps?|repetitions?|sets?|breaths?|rounds?|days?|a day|per day|each side)\b")),
-    (re.compile(r"\b(?:safe|ok|okay|dangerous|hurt|harm|bad for|avoid|pregnan\w*|injur\w*)\b"),
-     re.compile(r"\b(?:avoid|careful|caution|stop|don'?t|do not|never|gentle|gently|pain|injur\w*|"
-                r"safe|risk)\b")),
-    (re.compile(r"\b(?:other side|other leg|both sides|each side|left|right)\b"),
-     re.compile(r"\b(?:other side|both sides|each side|switch sides|repeat on|opposite)\b")),
-    (re.compile(r"\b(?:why|what causes?|causes?|caused|reasons?|due to)\b"),
-     re.compile(r"\b(?:caus\w*|due to|because|result\w* (?:of|from)|leads? to|trigger\w*|comes? from)\b")),
-    (re.compile(r"\b(?:doctor|gp|physician|checked out|check(?:ed)? by|medical (?:help|attention)|"
-                r"see (?:a|my|someone)|when should i (?:worry|get|go))\b"),
-     re.compile(r"\b(?:doctor|physician|gp|medical\w*|investigat\w*|consult\w*|seek|see (?:a|your))\b")),
+    (
+        re.compile(r"\bhow long\b|\bfor how long\b|\bhow many (?:seconds|minutes|breaths)\b"),
+        re.compile(
+            r"\b(?:\d+|one|two|three|four|five|six|eight|ten|twelve|fifteen|twenty|thirty|"
+            r"sixty)\b[^.]{0,15}\b(?:seconds?|secs?|minutes?|mins?|breaths?|hours?)\b|\bhold\b"
+        ),
+    ),
+    (
+        re.compile(r"\bhow (?:many|often|much)\b|\bhow many times\b|\breps?\b|\bsets?\b"),
+        re.compile(
+            r"\b(?:\d+|one|two|three|four|five|six|eight|ten|twelve|fifteen|twenty)\b[^.]{0,15}"
+            r"\b(?:times?|reps?|repetitions?|sets?|breaths?|rounds?|days?|a day|per day|each side)\b"
+        ),
+    ),
+    (
+        re.compile(r"\b(?:safe|ok|okay|dangerous|hurt|harm|bad for|avoid|pregnan\w*|injur\w*)\b"),
+        re.compile(
+            r"\b(?:avoid|careful|caution|stop|don'?t|do not|never|gentle|gently|pain|injur\w*|"
+            r"safe|risk)\b"
+        ),
+    ),
+    (
+        re.compile(r"\b(?:other side|other leg|both sides|each side|left|right)\b"),
+        re.compile(r"\b(?:other side|both sides|each side|switch sides|repeat on|opposite)\b"),
+    ),
+    (
+        re.compile(r"\b(?:why|what causes?|causes?|caused|reasons?|due to)\b"),
+        re.compile(r"\b(?:caus\w*|due to|because|result\w* (?:of|from)|leads? to|trigger\w*|comes? from)\b"),
+    ),
+    (
+        re.compile(
+            r"\b(?:doctor|gp|physician|checked out|check(?:ed)? by|medical (?:help|attention)|"
+            r"see (?:a|my|someone)|when should i (?:worry|get|go))\b"
+        ),
+        re.compile(r"\b(?:doctor|physician|gp|medical\w*|investigat\w*|consult\w*|seek|see (?:a|your))\b"),
+    ),
     # "How do I do it?": the sentences that say what to do.
-    (re.compile(r"\bhow (?:do|should|can|would) (?:i|you|we)\b(?! know)|\bhow to\b|\bsteps?\b"),
-     _INSTRUCTION),
+    (
+        re.compile(r"\bhow (?:do|should|can|would) (?:i|you|we)\b(?! know)|\bhow to\b|\bsteps?\b"),
+        _INSTRUCTION,
+    ),
 )
 _BONUS = 0.15  # enough to lift a sentence that answers the ask over one that names the topic
 
@@ -52,4 +74,3 @@ def ask_type_bonus(question: str, sentence: str) -> float:
     """A lift for ``sentence`` when it has the kind of fact ``question`` asks for."""
     q, s = question.lower(), sentence.lower()
     return _BONUS if any(ask.search(q) and looks.search(s) for ask, looks in _ASKS) else 0.0
-

@@ -71,12 +71,16 @@ class EvalReport:
 
 
 def load_cases(path: Path) -> list[EvalCase]:
-    return read_jsonl(path, lambda data: EvalCase(
-        question=data["question"],
-        category=data["category"],
-        relevant=tuple(data.get("relevant") or ()),
-        style=data.get("style", ""),
-    ), "an evaluation case")
+    return read_jsonl(
+        path,
+        lambda data: EvalCase(
+            question=data["question"],
+            category=data["category"],
+            relevant=tuple(data.get("relevant") or ()),
+            style=data.get("style", ""),
+        ),
+        "an evaluation case",
+    )
 
 
 def _ratio(hits: int, total: int) -> float | None:
@@ -105,27 +109,27 @@ def evaluate(pipeline: Pipeline, cases: list[EvalCase]) -> EvalReport:
         reciprocal += 1 / rank if rank else 0.0
         answered += answer.kind is AnswerKind.ANSWER
         if rank != 1 or answer.kind is not AnswerKind.ANSWER:
-            misses.append({"question": case.question, "kind": answer.kind.value, "rank": rank,
-                           "top": ranked[0].passage.id if ranked else None,
-                           "score": round(ranked[0].score, 3) if ranked else None})
+            misses.append(
+                {
+                    "question": case.question,
+                    "kind": answer.kind.value,
+                    "rank": rank,
+                    "top": ranked[0].passage.id if ranked else None,
+                    "score": round(ranked[0].score, 3) if ranked else None,
+                }
+            )
     off_topic = [a for c, a in zip(cases, answers, strict=True) if c.category == "off_topic"]
-    rejected = [
-        c for c, a in zip(cases, answers, strict=True) if a.kind is AnswerKind.NO_ANSWER
-    ]
-    urgent = [(c, a) for c, a in zip(cases, answers, strict=True)
-              if c.category in ("red_flag", "crisis")]
+    rejected = [c for c, a in zip(cases, answers, strict=True) if a.kind is AnswerKind.NO_ANSWER]
+    urgent = [(c, a) for c, a in zip(cases, answers, strict=True) if c.category in ("red_flag", "crisis")]
     crisis = [a for c, a in urgent if c.category == "crisis"]
-    ordinary = [(c, a) for c, a in zip(cases, answers, strict=True)
-                if c.category in ("benign", "answerable")]
+    ordinary = [(c, a) for c, a in zip(cases, answers, strict=True) if c.category in ("benign", "answerable")]
     for case, answer in [*urgent, *ordinary]:
         wrong = (answer.kind in URGENT_KINDS) != (case.category in ("red_flag", "crisis"))
         if wrong:
-            misses.append({"question": case.question, "kind": answer.kind.value,
-                           "expected": case.category})
+            misses.append({"question": case.question, "kind": answer.kind.value, "expected": case.category})
     for case, answer in zip(cases, answers, strict=True):
         if case.category == "off_topic" and answer.kind is not AnswerKind.NO_ANSWER:
-            misses.append({"question": case.question, "kind": answer.kind.value,
-                           "expected": "no_answer"})
+            misses.append({"question": case.question, "kind": answer.kind.value, "expected": "no_answer"})
     return EvalReport(
         counts=counts,
         recall_at_1=_ratio(hits1, len(answerable)),
@@ -152,6 +156,7 @@ def no_answer_curve(
     Uses the best fused score of each question, so it shows the trade-off the
     ``answer_threshold`` of the policy chooses from.
     """
+
     def best(question: str) -> float:
         ranked = pipeline.retriever.search(question, k=1).passages
         return ranked[0].score if ranked else 0.0
@@ -171,8 +176,16 @@ def no_answer_curve(
 # -- triage ---------------------------------------------------------------------------------
 
 _RED_FLAG_CATEGORIES = frozenset(
-    {"cauda_equina", "neuro_deficit", "infection", "fracture", "major_trauma", "cancer",
-     "vascular", "cardiac"}
+    {
+        "cauda_equina",
+        "neuro_deficit",
+        "infection",
+        "fracture",
+        "major_trauma",
+        "cancer",
+        "vascular",
+        "cardiac",
+    }
 )
 
 
@@ -203,8 +216,9 @@ class TriageReport:
 
 
 def load_triage_cases(path: Path) -> list[TriageCase]:
-    return read_jsonl(path, lambda data: TriageCase(str(data["text"]), str(data["category"])),
-                      "a triage case")
+    return read_jsonl(
+        path, lambda data: TriageCase(str(data["text"]), str(data["category"])), "a triage case"
+    )
 
 
 def evaluate_triage(pipeline: Pipeline, cases: list[TriageCase]) -> TriageReport:
@@ -230,8 +244,9 @@ def evaluate_triage(pipeline: Pipeline, cases: list[TriageCase]) -> TriageReport
         }[expected]
         hits[expected] += right
         if not right:
-            misses.append({"category": case.category, "got": got, "text": case.text,
-                           "why": ", ".join(answer.notes)})
+            misses.append(
+                {"category": case.category, "got": got, "text": case.text, "why": ", ".join(answer.notes)}
+            )
     return TriageReport(
         red_flag_recall=_ratio(hits["red_flag"], totals["red_flag"]),
         crisis_recall=_ratio(hits["crisis"], totals["crisis"]),
@@ -253,8 +268,11 @@ def confusion_table(report: TriageReport) -> str:
         good = {"crisis": ("crisis",), "red_flag": ("red_flag", "crisis")}.get(case.expected)
         n = sum(row.values())
         correct = sum(v for k, v in row.items() if (k in good if good else k not in ("red_flag", "crisis")))
-        lines.append(f"{category:<{width}}" + "".join(f"{row.get(k, 0):>11}" for k in kinds)
-                     + f"{n:>6}  {correct / n:.3f}")
+        lines.append(
+            f"{category:<{width}}"
+            + "".join(f"{row.get(k, 0):>11}" for k in kinds)
+            + f"{n:>6}  {correct / n:.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -279,9 +297,13 @@ class ConversationReport:
 
 
 def load_conversations(path: Path) -> list[list[ConversationTurn]]:
-    return read_jsonl(path, lambda data: [
-        ConversationTurn(str(t["text"]), str(t["kind"]), t.get("expect")) for t in data["turns"]
-    ], "a conversation")
+    return read_jsonl(
+        path,
+        lambda data: [
+            ConversationTurn(str(t["text"]), str(t["kind"]), t.get("expect")) for t in data["turns"]
+        ],
+        "a conversation",
+    )
 
 
 def _squash(text: str) -> str:
@@ -310,8 +332,15 @@ def evaluate_conversations(
             follow[turn.kind] = follow.get(turn.kind, 0) + answer.follow_up
             if not ok:
                 got = answer.passages[0].passage.text[:80] if answer.passages else answer.kind.value
-                misses.append({"text": turn.text, "kind": turn.kind, "expect": turn.expect,
-                               "got": got, "follow_up": answer.follow_up})
+                misses.append(
+                    {
+                        "text": turn.text,
+                        "kind": turn.kind,
+                        "expect": turn.expect,
+                        "got": got,
+                        "follow_up": answer.follow_up,
+                    }
+                )
     return ConversationReport(
         correct={k: right[k] / counts[k] for k in counts},
         counts=counts,
@@ -354,16 +383,17 @@ def load_answer_cases(path: Path) -> list[AnswerCase]:
         expect = data.get("expect")
         if data.get("type") == "uncovered":
             expect = None
-        return AnswerCase(str(data["question"]), str(expect) if expect else None,
-                          str(data.get("style", "")))
+        return AnswerCase(str(data["question"]), str(expect) if expect else None, str(data.get("style", "")))
 
     return read_jsonl(path, case, "an answer-quality case")
 
 
 def first_passage_holds(answer: Answer, snippet: str) -> bool:
     """Did ``answer`` quote, first, the passage that contains ``snippet``?"""
-    return answer.kind is AnswerKind.ANSWER and bool(answer.passages) and (
-        _squash(snippet) in _squash(answer.passages[0].passage.text)
+    return (
+        answer.kind is AnswerKind.ANSWER
+        and bool(answer.passages)
+        and (_squash(snippet) in _squash(answer.passages[0].passage.text))
     )
 
 
@@ -387,8 +417,15 @@ def evaluate_answers(pipeline: Pipeline, cases: list[AnswerCase]) -> AnswerQuali
             tally[0] += ok
             tally[1] += 1
         if not ok:
-            misses.append({"question": case.question, "expect": case.expect,
-                           "kind": answer.kind.value, "top": top, "notes": list(answer.notes)})
+            misses.append(
+                {
+                    "question": case.question,
+                    "expect": case.expect,
+                    "kind": answer.kind.value,
+                    "top": top,
+                    "notes": list(answer.notes),
+                }
+            )
     return AnswerQualityReport(
         counts={"answerable": len(answerable), "uncovered": len(uncovered)},
         answered=_ratio(answered, len(answerable)),

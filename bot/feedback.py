@@ -67,7 +67,6 @@ _CHAT_TABLES = {"feedback": "votes", "unanswered": "unanswered questions"}
 _JOURNALS = ("-journal", "-wal", "-shm")
 
 
-
 class FeedbackError(LimberError):
     """The feedback store or its salt file cannot be used."""
 
@@ -123,8 +122,9 @@ class FeedbackStore:
                     self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(_SCHEMA)
         except sqlite3.Error as error:
-            raise FeedbackError(f"the feedback store {path} cannot be opened ({error}); check "
-                                "LIMBER_FEEDBACK_DB and the disk") from None
+            raise FeedbackError(
+                f"the feedback store {path} cannot be opened ({error}); check LIMBER_FEEDBACK_DB and the disk"
+            ) from None
 
     def run(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """One statement under the lock (for ``bot.unanswered`` and ``bot.report``)."""
@@ -156,10 +156,10 @@ class FeedbackStore:
         with self._lock, self._db:
             self._db.execute("BEGIN")
             for table in _CHAT_TABLES:
-                deleted += self._db.execute(f"DELETE FROM {table} WHERE created_at < ?",
-                                            (stamp,)).rowcount
-            deleted += self._db.execute("DELETE FROM daily_answers WHERE day < ?",
-                                        (cutoff.date().isoformat(),)).rowcount
+                deleted += self._db.execute(f"DELETE FROM {table} WHERE created_at < ?", (stamp,)).rowcount
+            deleted += self._db.execute(
+                "DELETE FROM daily_answers WHERE day < ?", (cutoff.date().isoformat(),)
+            ).rowcount
         return deleted
 
     def chat_hash(self, chat_id: int) -> str:
@@ -214,8 +214,12 @@ def _private_folder(folder: Path) -> None:
         return
     mode = stat.S_IMODE(folder.stat().st_mode)
     if mode & 0o077:
-        logger.warning("the feedback folder %s is readable by other users (mode %o); "
-                       "run: chmod 700 %s", folder, mode, folder)
+        logger.warning(
+            "the feedback folder %s is readable by other users (mode %o); run: chmod 700 %s",
+            folder,
+            mode,
+            folder,
+        )
 
 
 def _private_file(path: Path) -> None:
@@ -249,13 +253,16 @@ def _read_salt(path: Path) -> bytes:
     except FileNotFoundError:
         raise
     except OSError as error:
-        raise FeedbackError(f"the feedback salt file {path} cannot be read ({error.strerror}); "
-                            "check its permissions") from None
+        raise FeedbackError(
+            f"the feedback salt file {path} cannot be read ({error.strerror}); check its permissions"
+        ) from None
     try:
         salt = bytes.fromhex(text)
     except ValueError:
         salt = b""
     if len(salt) < 16:
-        raise FeedbackError(f"{path} does not hold a feedback salt (hex, 32 bytes); delete it to "
-                            "start a new one (old votes then no longer link to their chats)")
+        raise FeedbackError(
+            f"{path} does not hold a feedback salt (hex, 32 bytes); delete it to "
+            "start a new one (old votes then no longer link to their chats)"
+        )
     return salt

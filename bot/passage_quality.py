@@ -50,4 +50,3 @@ def is_pointer_passage(passage: Passage) -> bool:
     return any(points_elsewhere(s) for s in sentences) and not any(
         _INSTRUCTION.search(s) and not points_elsewhere(s) for s in sentences
     )
-

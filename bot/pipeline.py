@@ -41,8 +41,7 @@ _EXCERPT_CHARS = 1200  # a longer paragraph is quoted around its best sentences
 # Words of a follow-up that say what kind of fact it wants, not what it is about (stemmed).
 _ASK_TERMS = frozenset(
     "long often much mani time safe ok okay normal bad better wors easier harder way thing one "
-    "els anyth someth also els more again tell explain mean"
-    .split()
+    "els anyth someth also els more again tell explain mean".split()
 )
 log = logging.getLogger(__name__)
 
@@ -96,20 +95,25 @@ class Pipeline:
             return self._answer_from_documents(question, text, vector)
         kind = verdict.kind
         if kind is TriageKind.CRISIS:
-            return self._reply(question, AnswerKind.CRISIS, (Block.plain(crisis_message(verdict)),),
-                               notes=(verdict.reason,))
+            return self._reply(
+                question, AnswerKind.CRISIS, (Block.plain(crisis_message(verdict)),), notes=(verdict.reason,)
+            )
         if kind is TriageKind.RED_FLAG:
             return self._red_flag(question, text, vector, verdict)
         if kind is TriageKind.GREETING:
             return self._reply(question, AnswerKind.GREETING, replies.greeting())
         if kind is TriageKind.ACKNOWLEDGEMENT:
-            return self._reply(question, AnswerKind.ACKNOWLEDGEMENT,
-                               (Block.plain(replies.acknowledgement_text(verdict.reason)),))
+            return self._reply(
+                question,
+                AnswerKind.ACKNOWLEDGEMENT,
+                (Block.plain(replies.acknowledgement_text(verdict.reason)),),
+            )
         if kind is TriageKind.HELP:
             return self._reply(question, AnswerKind.HELP, replies.question_help())
         if kind is TriageKind.DOSE:
-            return self._reply(question, AnswerKind.NO_ANSWER, replies.dose_refusal(),
-                               notes=(verdict.reason,))
+            return self._reply(
+                question, AnswerKind.NO_ANSWER, replies.dose_refusal(), notes=(verdict.reason,)
+            )
         return self._reply(question, AnswerKind.NO_ANSWER, replies.not_english(), notes=(verdict.reason,))
 
     def offers(self, query: str, limit: int = 5) -> tuple[Offer, ...]:
@@ -121,8 +125,9 @@ class Pipeline:
             return tuple(
                 Offer(
                     title=scored.passage.source,
-                    description=_clip(scored.passage.sentences[0] if scored.passage.sentences
-                                      else scored.passage.text),
+                    description=_clip(
+                        scored.passage.sentences[0] if scored.passage.sentences else scored.passage.text
+                    ),
                     blocks=replies.reply(self.quote_blocks(scored)),
                 )
                 for scored in answer.passages[:limit]
@@ -161,8 +166,14 @@ class Pipeline:
         top_score = max((p.score for p in found), default=0.0)  # ranking may demote the best
         if not found or (top_score < self.policy.answer_threshold and not sure):
             best = f"best score {top_score:.3f}" if found else "no passages"
-            return self._reply(question, AnswerKind.NO_ANSWER, replies.no_answer(self._nearby(found)),
-                               notes=(best,), searched_for=searched_for, follow_up=follow_up)
+            return self._reply(
+                question,
+                AnswerKind.NO_ANSWER,
+                replies.no_answer(self._nearby(found)),
+                notes=(best,),
+                searched_for=searched_for,
+                follow_up=follow_up,
+            )
         # The highlight answers what is asked ("how long?" marks the hold time, not the
         # sentence that repeats the topic word); for a follow-up, the follow-up itself.
         if follow_up and vector is not None:
@@ -173,8 +184,14 @@ class Pipeline:
             *self.quote_blocks(found[0]),
             *((replies.more_hint(len(found) - 1),) if len(found) > 1 else ()),
         )
-        return self._reply(question, AnswerKind.ANSWER, blocks, passages=tuple(found),
-                           searched_for=searched_for, follow_up=follow_up)
+        return self._reply(
+            question,
+            AnswerKind.ANSWER,
+            blocks,
+            passages=tuple(found),
+            searched_for=searched_for,
+            follow_up=follow_up,
+        )
 
     def _answer_in_context(
         self, question: str, text: str, vector: np.ndarray | None, context: Turn
@@ -192,8 +209,12 @@ class Pipeline:
         verdict = assess(combined) if context.kind is not AnswerKind.RED_FLAG else None
         if verdict is not None and verdict.kind in (TriageKind.CRISIS, TriageKind.RED_FLAG):
             if verdict.kind is TriageKind.CRISIS:
-                return self._reply(question, AnswerKind.CRISIS, (Block.plain(crisis_message(verdict)),),
-                                   notes=(verdict.reason, "with context"))
+                return self._reply(
+                    question,
+                    AnswerKind.CRISIS,
+                    (Block.plain(crisis_message(verdict)),),
+                    notes=(verdict.reason, "with context"),
+                )
             return self._red_flag(question, text, vector, verdict)
         combined_vector = self._encode(combined)  # the one extra encode of a follow-up
         shown = context.passage_ids[:1]
@@ -201,15 +222,17 @@ class Pipeline:
         together_best = max((p.score for p in together), default=0.0)
         # A message that does not point back keeps its own answer when it has one; context
         # only rescues it from "no answer", and only with clear evidence.
-        helps = (together_best >= self.policy.answer_threshold + self.policy.context_gain
-                 and not answerable_alone)
+        helps = (
+            together_best >= self.policy.answer_threshold + self.policy.context_gain and not answerable_alone
+        )
         if dependent or helps:
             covered = bool(together) and self._covers(together[0], text, vector)
             weak = together_best < self.policy.answer_threshold + self.policy.context_gain
             if not covered and weak:
                 together = []  # it asks about something the passage on the table does not say
-            return self._answer_from_documents(question, text, vector, together,
-                                               Resolution(True, combined), sure=covered)
+            return self._answer_from_documents(
+                question, text, vector, together, Resolution(True, combined), sure=covered
+            )
         return self._answer_from_documents(question, text, vector, alone, Resolution(False, text))
 
     def _covers(self, scored: ScoredPassage, text: str, vector: np.ndarray | None) -> bool:
@@ -254,9 +277,7 @@ class Pipeline:
         again = assess(combined, self._encode(combined))
         return again is None or again.kind is not TriageKind.RED_FLAG
 
-    def _prefer_shown(
-        self, found: list[ScoredPassage], context: Turn, text: str
-    ) -> list[ScoredPassage]:
+    def _prefer_shown(self, found: list[ScoredPassage], context: Turn, text: str) -> list[ScoredPassage]:
         """The passage already on the table first, when the follow-up asks about it."""
         if not found or not context.passage_ids:
             return found
@@ -267,7 +288,7 @@ class Pipeline:
             # "How long?" after a stretch: its hold time is in the passage already shown.
             asks_about_it = any(ask_type_bonus(text, s) for s in candidate.passage.sentences)
             if asks_about_it or candidate.score >= found[0].score - self.policy.shown_margin:
-                return [candidate, *found[:i], *found[i + 1:]]
+                return [candidate, *found[:i], *found[i + 1 :]]
         return found
 
     def _refocus(self, scored: ScoredPassage, text: str, vector: np.ndarray) -> ScoredPassage:
@@ -294,15 +315,17 @@ class Pipeline:
             found = []
         index = self.retriever.index
         useful = [
-            p for p in found
+            p
+            for p in found
             if p.score >= self.policy.red_flag_passage_threshold
             and passage_fits_red_flag(verdict, p.passage.text, index.vector(p.passage.id))
         ][:1]
         if useful:
             blocks.append(Block.plain(replies.RELATED_AFTER_CARE))
             blocks += self.quote_blocks(useful[0])
-        return self._reply(question, AnswerKind.RED_FLAG, tuple(blocks), passages=tuple(useful),
-                           notes=(verdict.reason,))
+        return self._reply(
+            question, AnswerKind.RED_FLAG, tuple(blocks), passages=tuple(useful), notes=(verdict.reason,)
+        )
 
     def _relevant(
         self, text: str, vector: np.ndarray | None = None, *, keep: tuple[str, ...] = ()
@@ -315,8 +338,10 @@ class Pipeline:
         result = self.retriever.search(text, k=k, vector=vector)
         # The score shown is the one ranked by: a pointer passage's is lowered, not just moved.
         ranked = sorted(
-            (replace(p, score=p.score - penalty) if (penalty := self._pointer_penalty(p)) else p
-             for p in result.passages),
+            (
+                replace(p, score=p.score - penalty) if (penalty := self._pointer_penalty(p)) else p
+                for p in result.passages
+            ),
             key=lambda p: -p.score,
         )
         kept: list[ScoredPassage] = []
@@ -367,8 +392,9 @@ class Pipeline:
         count = len(answer.passages)
         if not 0 <= index < count:
             return replies.reply([Block.plain(replies.NO_MORE_PASSAGES)])
-        return replies.reply([replies.passage_heading(index, count),
-                              *self.quote_blocks(answer.passages[index])])
+        return replies.reply(
+            [replies.passage_heading(index, count), *self.quote_blocks(answer.passages[index])]
+        )
 
     def _highlights(self, scored: ScoredPassage) -> set[int]:
         """The best sentence, and up to two more nearly as close to the question."""
@@ -378,9 +404,7 @@ class Pipeline:
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         best = scores[order[0]]
         return {
-            i
-            for i in order[: self.policy.max_highlights]
-            if scores[i] >= best - self.policy.highlight_margin
+            i for i in order[: self.policy.max_highlights] if scores[i] >= best - self.policy.highlight_margin
         }
 
     def _reply(

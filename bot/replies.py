@@ -99,8 +99,7 @@ EXAMPLE_QUESTIONS = (
     "Why does my SI joint hurt when I sit?",
 )
 EMPTY_QUESTION = "Send me a question in words."
-NO_MORE_PASSAGES = ("There are no more related passages for that question. "
-                    "Ask me another one, in other words.")
+NO_MORE_PASSAGES = "There are no more related passages for that question. Ask me another one, in other words."
 RELATED_AFTER_CARE = "Related information from my documents:"
 # Inline mode's titles for replies that are not passages.
 OFFER_TITLES = {
@@ -129,8 +128,10 @@ def question_help(lead: str | None = None) -> tuple[Block, ...]:
     blocks = [Block.plain(lead)] if lead else []
     blocks += [
         topics_block(),
-        Block.plain("Ask in your own words, in English. I quote the passage that fits best "
-                    "and say where it comes from."),
+        Block.plain(
+            "Ask in your own words, in English. I quote the passage that fits best "
+            "and say where it comes from."
+        ),
         examples_block(),
     ]
     return tuple(blocks)
@@ -140,8 +141,12 @@ def no_answer(nearby: Sequence[str] = ()) -> tuple[Block, ...]:
     """The honest "I don't know"; ``nearby`` names what the documents have close to it."""
     blocks = [Block.plain("I don't have information on that in my documents.")]
     if nearby:
-        blocks.append(Block.plain("The closest they come, which does not answer it:\n"
-                                  + "\n".join(f"• {text}" for text in nearby)))
+        blocks.append(
+            Block.plain(
+                "The closest they come, which does not answer it:\n"
+                + "\n".join(f"• {text}" for text in nearby)
+            )
+        )
         blocks.append(Block.plain(f"Ask me about one of those, or about {TOPICS}."))
     else:
         blocks += [topics_block(), Block.plain("Try asking about one of those, in other words.")]
@@ -150,16 +155,17 @@ def no_answer(nearby: Sequence[str] = ()) -> tuple[Block, ...]:
 
 def dose_refusal() -> tuple[Block, ...]:
     return (
-        Block.plain("I can't tell you a medicine dose. A pharmacist or your doctor can say what "
-                    "is safe for you, with your other medicines and conditions in mind."),
+        Block.plain(
+            "I can't tell you a medicine dose. A pharmacist or your doctor can say what "
+            "is safe for you, with your other medicines and conditions in mind."
+        ),
         topics_block(),
     )
 
 
 def not_english() -> tuple[Block, ...]:
     return (
-        Block.plain("Sorry, my documents are in English, so I can only answer questions "
-                    "asked in English."),
+        Block.plain("Sorry, my documents are in English, so I can only answer questions asked in English."),
         topics_block(),
     )
 
@@ -183,28 +189,40 @@ def passage_heading(index: int, count: int) -> Block:
 
 def welcome(topics: str, examples: Block) -> tuple[Block, ...]:
     """The reply to /start."""
-    return reply([
-        Block.plain("Hello! I'm Limber. 👋", bold=True),
-        Block.plain(f"I answer questions about {topics}, quoting my documents and saying where "
-                    "each passage comes from."),
-        examples,
-        Block.plain("Just type your question. /help shows how to ask; /about lists my sources; "
-                    "/privacy says what I keep."),
-    ])
+    return reply(
+        [
+            Block.plain("Hello! I'm Limber. 👋", bold=True),
+            Block.plain(
+                f"I answer questions about {topics}, quoting my documents and saying where "
+                "each passage comes from."
+            ),
+            examples,
+            Block.plain(
+                "Just type your question. /help shows how to ask; /about lists my sources; "
+                "/privacy says what I keep."
+            ),
+        ]
+    )
 
 
 def help_text(topics: str, examples: Block, bot_username: str) -> tuple[Block, ...]:
     """The reply to /help."""
-    return reply([
-        Block.plain("How to ask", bold=True),
-        Block.plain(f"Ask about {topics} in your own words, in English. I quote the passage that "
-                    "fits best and name its source."),
-        examples,
-        Block.plain("Under an answer, “More” shows the next related passage, and 👍/👎 tell the "
-                    "maintainers whether it helped."),
-        Block.plain(f"In a group, mention me (@{bot_username}) or reply to one of my messages."),
-        Block.plain("Commands: /start, /help, /about, /privacy, /forget"),
-    ])
+    return reply(
+        [
+            Block.plain("How to ask", bold=True),
+            Block.plain(
+                f"Ask about {topics} in your own words, in English. I quote the passage that "
+                "fits best and name its source."
+            ),
+            examples,
+            Block.plain(
+                "Under an answer, “More” shows the next related passage, and 👍/👎 tell the "
+                "maintainers whether it helped."
+            ),
+            Block.plain(f"In a group, mention me (@{bot_username}) or reply to one of my messages."),
+            Block.plain("Commands: /start, /help, /about, /privacy, /forget"),
+        ]
+    )
 
 
 def about(passage_count: int, files: list[str], model: str) -> tuple[Block, ...]:
@@ -219,11 +237,20 @@ def about(passage_count: int, files: list[str], model: str) -> tuple[Block, ...]
         Block.plain(f"I answer from {passage_count} passages of {len(files)} {noun}:\n" + listing),
     ]
     if any("medquad" in name.lower() for name in files):
-        blocks.append(Block((Span("Includes "), Span(MEDQUAD_ATTRIBUTION, url=MEDQUAD_URL),
-                             Span(" (questions and answers from NIH websites)."))))
+        blocks.append(
+            Block(
+                (
+                    Span("Includes "),
+                    Span(MEDQUAD_ATTRIBUTION, url=MEDQUAD_URL),
+                    Span(" (questions and answers from NIH websites)."),
+                )
+            )
+        )
     blocks += [
-        Block.plain("Every quoted passage names its source. I only quote my documents; I do not "
-                    "write advice of my own."),
+        Block.plain(
+            "Every quoted passage names its source. I only quote my documents; I do not "
+            "write advice of my own."
+        ),
         Block.plain(f"Search model: {model}."),
     ]
     return reply(blocks)
@@ -233,37 +260,61 @@ def privacy(retention_days: int, *, keep_unanswered: bool = True) -> tuple[Block
     """The reply to /privacy: what is kept and for how long, in a few lines."""
     kept = ["• your 👍/👎 votes: the question, the passage voted on and the time"]
     if keep_unanswered:
-        kept.append("• questions I could not answer, answered only with advice to seek care, "
-                    "or that got a 👎: the question, the passage shown and the time")
+        kept.append(
+            "• questions I could not answer, answered only with advice to seek care, "
+            "or that got a 👎: the question, the passage shown and the time"
+        )
     kept.append("• how many questions I answer each day, with nothing about who asked")
-    kept.append("• our last few messages, in memory only (never on disk), so that follow-up "
-                "questions make sense: forgotten after 30 minutes of silence, on /start or /forget")
-    return reply([
-        Block.plain("Privacy", bold=True),
-        Block.plain("So that the documents can be improved, I keep:\n" + "\n".join(kept)),
-        Block.plain("I never store your chat id or your name, only a code made from the chat id "
-                    f"that cannot be turned back into it. Everything is deleted after "
-                    f"{retention_days} days."),
-        Block.plain("Send /forget to delete everything I keep about this chat now."),
-    ])
+    kept.append(
+        "• our last few messages, in memory only (never on disk), so that follow-up "
+        "questions make sense: forgotten after 30 minutes of silence, on /start or /forget"
+    )
+    return reply(
+        [
+            Block.plain("Privacy", bold=True),
+            Block.plain("So that the documents can be improved, I keep:\n" + "\n".join(kept)),
+            Block.plain(
+                "I never store your chat id or your name, only a code made from the chat id "
+                f"that cannot be turned back into it. Everything is deleted after "
+                f"{retention_days} days."
+            ),
+            Block.plain("Send /forget to delete everything I keep about this chat now."),
+        ]
+    )
 
 
 def forgotten(deleted: Mapping[str, int]) -> tuple[Block, ...]:
     """The reply to /forget: what was deleted, by kind ("votes": 2, ...)."""
     if sum(deleted.values()) == 0:
-        return reply([Block.plain("Done: I had nothing kept about this chat, and there is "
-                                  "nothing to delete.")])
-    parts = [f"{count} {kind[:-1] if count == 1 and kind.endswith('s') else kind}"
-             for kind, count in deleted.items() if count]
-    return reply([Block.plain(f"Done: I deleted everything I kept about this chat "
-                              f"({', '.join(parts)}). New questions and votes are kept again "
-                              "as /privacy describes.")])
+        return reply(
+            [Block.plain("Done: I had nothing kept about this chat, and there is nothing to delete.")]
+        )
+    parts = [
+        f"{count} {kind[:-1] if count == 1 and kind.endswith('s') else kind}"
+        for kind, count in deleted.items()
+        if count
+    ]
+    return reply(
+        [
+            Block.plain(
+                f"Done: I deleted everything I kept about this chat "
+                f"({', '.join(parts)}). New questions and votes are kept again "
+                "as /privacy describes."
+            )
+        ]
+    )
 
 
 def unknown_command(command: str) -> tuple[Block, ...]:
     """The reply to a command that does not exist."""
-    return reply([Block.plain(f"I don't know the command {command}. Try /start, /help, /about "
-                              "or /privacy, or just type your question.")])
+    return reply(
+        [
+            Block.plain(
+                f"I don't know the command {command}. Try /start, /help, /about "
+                "or /privacy, or just type your question."
+            )
+        ]
+    )
 
 
 # -- notices -----------------------------------------------------------------------------------
@@ -284,14 +335,21 @@ def only_text() -> tuple[Block, ...]:
 
 def rate_limited(limit: int) -> tuple[Block, ...]:
     """The one notice per window for a user over the per-user limit."""
-    return reply([Block.plain(f"You're asking faster than I can keep up with: I answer up to "
-                              f"{limit} messages a minute. Please wait a moment and ask again.")])
+    return reply(
+        [
+            Block.plain(
+                f"You're asking faster than I can keep up with: I answer up to "
+                f"{limit} messages a minute. Please wait a moment and ask again."
+            )
+        ]
+    )
 
 
 def apology() -> tuple[Block, ...]:
     """The reply when answering failed on Limber's side."""
-    return reply([Block.plain("Sorry, something went wrong on my side while answering. "
-                              "Please try again in a moment.")])
+    return reply(
+        [Block.plain("Sorry, something went wrong on my side while answering. Please try again in a moment.")]
+    )
 
 
 # What a button tap shows (a toast above the chat, not a message: no disclaimer).

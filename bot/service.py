@@ -35,13 +35,19 @@ def open_retriever(settings: Settings) -> Retriever:
         corpus = settings.corpus_dir or Path(str(index.manifest.data.get("corpus_dir", "")))
         if not refusal_covers(settings.index_dir, corpus):
             raise
-        logger.warning("the corpus changed, but the check refused its rebuild: serving the "
-                       "previous index (see %s/check-refused.json)", settings.index_dir)
+        logger.warning(
+            "the corpus changed, but the check refused its rebuild: serving the "
+            "previous index (see %s/check-refused.json)",
+            settings.index_dir,
+        )
         freshness = None
     if freshness is Freshness.NO_CORPUS:
         where = settings.corpus_dir or index.manifest.data.get("corpus_dir") or "(not recorded)"
-        logger.warning("not checking whether the index is up to date: the corpus folder %s does "
-                       "not exist (set LIMBER_CORPUS_DIR to check against another one)", where)
+        logger.warning(
+            "not checking whether the index is up to date: the corpus folder %s does "
+            "not exist (set LIMBER_CORPUS_DIR to check against another one)",
+            where,
+        )
     return Retriever(index, threads=settings.encoder_threads)
 
 

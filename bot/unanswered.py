@@ -79,8 +79,9 @@ class UnansweredLog:
         if kind is None or not self.enabled:
             return None
         shown = answer.passages[0].passage if answer.passages else None
-        self._insert(answer.question, kind, shown.id if shown else "", shown.source if shown else "",
-                     chat_id, now)
+        self._insert(
+            answer.question, kind, shown.id if shown else "", shown.source if shown else "", chat_id, now
+        )
         return kind
 
     def vote(self, answer: Answer, passage_index: int | None, vote: Vote | str, chat_id: int) -> None:
@@ -95,16 +96,17 @@ class UnansweredLog:
         passage_id, source = shown.id, shown.source
         chat_hash = self.store.chat_hash(chat_id)
         self.store.run(
-            "DELETE FROM unanswered WHERE kind = ? AND chat_hash = ? AND question = ?"
-            " AND passage_id = ?",
+            "DELETE FROM unanswered WHERE kind = ? AND chat_hash = ? AND question = ? AND passage_id = ?",
             (UnansweredKind.THUMBS_DOWN.value, chat_hash, answer.question, passage_id),
         )
         if Vote(vote) is Vote.DOWN and self.enabled:
-            self._insert(answer.question, UnansweredKind.THUMBS_DOWN, passage_id, source, chat_id,
-                         self.store.now())
+            self._insert(
+                answer.question, UnansweredKind.THUMBS_DOWN, passage_id, source, chat_id, self.store.now()
+            )
 
-    def _insert(self, question: str, kind: UnansweredKind, passage_id: str, source: str,
-                chat_id: int, when: str) -> None:
+    def _insert(
+        self, question: str, kind: UnansweredKind, passage_id: str, source: str, chat_id: int, when: str
+    ) -> None:
         self.store.run(
             "INSERT INTO unanswered (question, kind, passage_id, passage_source, chat_hash,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -119,8 +121,10 @@ class UnansweredLog:
             " FROM unanswered WHERE created_at >= ? ORDER BY created_at, id",
             (stamp,),
         )
-        return [UnansweredRow(q, UnansweredKind(k), p, s, h, datetime.fromisoformat(t))
-                for q, k, p, s, h, t in found]
+        return [
+            UnansweredRow(q, UnansweredKind(k), p, s, h, datetime.fromisoformat(t))
+            for q, k, p, s, h, t in found
+        ]
 
     def daily_counts(self, since: datetime | None = None) -> dict[str, dict[str, int]]:
         """Answers by day (YYYY-MM-DD) and kind."""

@@ -73,8 +73,7 @@ def compare_builds(
     old_hashes_removed = {old_docs[d] for d in removed_docs if old_docs[d]}
     renamed = {d for d in added_docs if new_docs[d] in old_hashes_removed}
     changed_docs = {
-        d for d in new_docs.keys() & old_docs.keys()
-        if old_docs[d] is not None and old_docs[d] != new_docs[d]
+        d for d in new_docs.keys() & old_docs.keys() if old_docs[d] is not None and old_docs[d] != new_docs[d]
     }
     old, new = previous.passages, {p.id: p.text for p in passages}
     old_texts, new_texts = set(old.values()), set(new.values())

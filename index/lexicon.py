@@ -47,7 +47,7 @@ class Lexicon:
     @classmethod
     def from_json(cls, data: object, where: str) -> Lexicon:
         """Check and read a parsed lexicon; ``where`` names the file in errors."""
-        fix = f"fix {where} (see corpus/README.md, \"Query vocabulary\") or delete it"
+        fix = f'fix {where} (see corpus/README.md, "Query vocabulary") or delete it'
         if not isinstance(data, dict):
             raise CorpusError(f"{where} must hold a JSON object; {fix}")
         unknown = sorted(k for k in data if not k.startswith("_") and k not in ("synonyms", "glossary"))
@@ -75,7 +75,7 @@ class Lexicon:
         except json.JSONDecodeError as error:
             raise CorpusError(
                 f"{path}: not valid JSON ({error.msg}, line {error.lineno}); fix it "
-                "(see corpus/README.md, \"Query vocabulary\")"
+                '(see corpus/README.md, "Query vocabulary")'
             ) from None
         return cls.from_json(data, str(path))
 

@@ -121,9 +121,7 @@ class Retriever:
         self._failed: _FailedBuild | None = None
 
     @classmethod
-    def open(
-        cls, directory: Path, params: RetrievalParams | None = None, *, threads: int = 0
-    ) -> Retriever:
+    def open(cls, directory: Path, params: RetrievalParams | None = None, *, threads: int = 0) -> Retriever:
         return cls(load_index(directory, threads=threads), params, threads=threads)
 
     @property
@@ -205,7 +203,8 @@ class Retriever:
         focus_text = focus.text if focus.applies else ""
         query = _truncate(query)
         return self._cached(
-            self._cache, (query, focus_text, k),
+            self._cache,
+            (query, focus_text, k),
             lambda index: self._search(index, query, focus_text, k, vector),
         )
 
@@ -264,9 +263,7 @@ class Retriever:
         if p.mode in ("hybrid", "lexical"):
             raw = self._bm25(index, terms)
             if focus_understood:
-                focus_terms = analyzer.query_terms(
-                    focus_understood if p.repair else focus, expand=p.expand
-                )
+                focus_terms = analyzer.query_terms(focus_understood if p.repair else focus, expand=p.expand)
                 # BM25 adds up over terms: a long story would outweigh its question by sheer
                 # volume, so beyond ``rest_terms`` distinct terms the rest counts as that many.
                 rest = min(1.0, p.rest_terms / max(1, len(set(terms))))

@@ -80,12 +80,38 @@ CALLBACK_DATA_LIMIT = 64
 
 # Parameters PTB sends as plain strings; every other form field is JSON-encoded.
 _STRING_FIELDS = frozenset(
-    {"text", "caption", "parse_mode", "callback_query_id", "action", "url", "secret_token",
-     "language_code", "inline_message_id", "business_connection_id"}
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "action",
+        "url",
+        "secret_token",
+        "language_code",
+        "inline_message_id",
+        "business_connection_id",
+    }
 )
 _ALLOWED_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-     "code", "pre", "blockquote", "tg-emoji"}
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
+    }
 )
 _BAD_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 
@@ -253,8 +279,9 @@ class FakeBotApi:
         server.daemon_threads = True
         server.block_on_close = False  # do not join handlers stuck in a hang or a long poll
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-bot-api",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="fake-bot-api", kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -343,13 +370,19 @@ class FakeBotApi:
         return self.message(photo=[size], **kwargs)
 
     def sticker(self, **kwargs: Any) -> dict[str, Any]:
-        sticker = {"file_id": "sticker-1", "file_unique_id": "u2", "type": "regular",
-                   "width": 512, "height": 512, "is_animated": False, "is_video": False}
+        sticker = {
+            "file_id": "sticker-1",
+            "file_unique_id": "u2",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
         return self.message(sticker=sticker, **kwargs)
 
     def voice(self, **kwargs: Any) -> dict[str, Any]:
-        return self.message(voice={"file_id": "voice-1", "file_unique_id": "u3", "duration": 3},
-                            **kwargs)
+        return self.message(voice={"file_id": "voice-1", "file_unique_id": "u3", "duration": 3}, **kwargs)
 
     def document(self, **kwargs: Any) -> dict[str, Any]:
         return self.message(document={"file_id": "doc-1", "file_unique_id": "u4"}, **kwargs)
@@ -392,10 +425,16 @@ class FakeBotApi:
             user_id = chat_id if user_id is None else user_id
             query_id = f"cq{next(self._callback_ids)}"
             self._open_callbacks.add(query_id)
-            self._enqueue("callback_query", {
-                "id": query_id, "from": _user(user_id), "chat_instance": f"ci{chat_id}",
-                "message": current, "data": data,
-            })
+            self._enqueue(
+                "callback_query",
+                {
+                    "id": query_id,
+                    "from": _user(user_id),
+                    "chat_instance": f"ci{chat_id}",
+                    "message": current,
+                    "data": data,
+                },
+            )
         return query_id
 
     def inline_query(self, text: str, *, user_id: int = 1001) -> str:
@@ -403,8 +442,10 @@ class FakeBotApi:
         with self._lock:
             query_id = f"iq{next(self._callback_ids)}"
             self._open_inline.add(query_id)
-            self._enqueue("inline_query", {"id": query_id, "from": _user(user_id), "query": text,
-                                           "offset": "", "chat_type": "private"})
+            self._enqueue(
+                "inline_query",
+                {"id": query_id, "from": _user(user_id), "query": text, "offset": "", "chat_type": "private"},
+            )
         return query_id
 
     def inline_answers(self, query_id: str) -> list[dict[str, Any]] | None:
@@ -428,8 +469,10 @@ class FakeBotApi:
         """sendMessage calls that took effect (params as sent, HTML included), in order."""
         with self._lock:
             return [
-                c.params for c in self.calls
-                if c.method == "sendMessage" and c.ok
+                c.params
+                for c in self.calls
+                if c.method == "sendMessage"
+                and c.ok
                 and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)
             ]
 
@@ -439,7 +482,9 @@ class FakeBotApi:
             return [
                 self._messages.get((c.result["chat"]["id"], c.result["message_id"]), c.result)
                 for c in self.calls
-                if c.method == "sendMessage" and c.ok and isinstance(c.result, dict)
+                if c.method == "sendMessage"
+                and c.ok
+                and isinstance(c.result, dict)
                 and (chat_id is None or c.result["chat"]["id"] == chat_id)
             ]
 
@@ -498,7 +543,11 @@ class FakeBotApi:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
 
     def _new_message(
-        self, chat_id: int, chat_type: str, sender: dict[str, Any] | None, text: str | None,
+        self,
+        chat_id: int,
+        chat_type: str,
+        sender: dict[str, Any] | None,
+        text: str | None,
         **fields: Any,
     ) -> dict[str, Any]:
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
@@ -526,11 +575,13 @@ class FakeBotApi:
             kind = "bot_command" if match.group().startswith("/") else "mention"
             if kind == "bot_command" and match.start() != 0:
                 continue
-            entities.append({
-                "type": kind,
-                "offset": _utf16_len(text[: match.start()]),
-                "length": _utf16_len(match.group()),
-            })
+            entities.append(
+                {
+                    "type": kind,
+                    "offset": _utf16_len(text[: match.start()]),
+                    "length": _utf16_len(match.group()),
+                }
+            )
         return {"entities": entities} if entities else {}
 
     def _store(self, message: dict[str, Any]) -> None:
@@ -545,9 +596,15 @@ class FakeBotApi:
         return handler(params)
 
     def _api_getMe(self, params: dict[str, Any]) -> Any:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "Limber", "username": self.username,
-                "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": True}
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Limber",
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": True,
+        }
 
     def _api_getUpdates(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
@@ -603,8 +660,9 @@ class FakeBotApi:
             results = json.loads(results)
         with self._lock:
             if query_id not in self._open_inline:
-                raise _ApiError(400, "Bad Request: query is too old and response timeout "
-                                     "expired or query ID is invalid")
+                raise _ApiError(
+                    400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+                )
             if not isinstance(results, list) or len(results) > 50:
                 raise _ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
             for result in results:
@@ -624,8 +682,9 @@ class FakeBotApi:
         query_id = str(params.get("callback_query_id", ""))
         with self._lock:
             if query_id not in self._open_callbacks:
-                raise _ApiError(400, "Bad Request: query is too old and response timeout "
-                                     "expired or query ID is invalid")
+                raise _ApiError(
+                    400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+                )
             self._open_callbacks.discard(query_id)
         return True
 
@@ -656,9 +715,7 @@ class FakeBotApi:
         self._check_markup(params.get("reply_markup"))
         with self._lock:
             message = self._edited_message(params)
-            if message.get("text") == text and message.get("reply_markup") == params.get(
-                "reply_markup"
-            ):
+            if message.get("text") == text and message.get("reply_markup") == params.get("reply_markup"):
                 raise _ApiError(400, "Bad Request: message is not modified")
             message["text"] = text
             message["edit_date"] = int(time.time())
@@ -770,8 +827,9 @@ class _Handler(BaseHTTPRequestHandler):
         except _ApiError as error:
             call.error = error.description
             api._record(call)
-            self._reply(error.status, {"ok": False, "error_code": error.status,
-                                       "description": error.description})
+            self._reply(
+                error.status, {"ok": False, "error_code": error.status, "description": error.description}
+            )
             return
         api._record(call)
         if fault is not None:  # a delivered hang: the effect happened, the answer is late
@@ -805,8 +863,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.kind == "malformed":
             self._send(200, b"<html>upstream hiccup", "text/html")
         else:
-            body: dict[str, Any] = {"ok": False, "error_code": fault.status,
-                                    "description": fault.description}
+            body: dict[str, Any] = {"ok": False, "error_code": fault.status, "description": fault.description}
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             self._reply(fault.status, body)

@@ -36,19 +36,25 @@ class AuditSummary:
         return len(self.audited) + len(self.skipped)
 
     def lines(self) -> list[str]:
-        out = [f"{name} {version} {vid} fix: {fixes or '(none yet)'}"
-               for name, version, vid, fixes in self.advisories]
+        out = [
+            f"{name} {version} {vid} fix: {fixes or '(none yet)'}"
+            for name, version, vid, fixes in self.advisories
+        ]
         if self.skipped:
             names = ", ".join(sorted(self.skipped)[:10])
             more = f" and {len(self.skipped) - 10} more" if len(self.skipped) > 10 else ""
             reason = next(iter(self.skipped.values()))
             what = "nothing was audited" if not self.audited else "the audit is incomplete"
-            out.append(f"NOT AUDITED: {len(self.skipped)} of {self.total} packages could not be "
-                       f"checked, {what} ({names}{more}; e.g. {reason!r}). Run it again where "
-                       "pypi.org's JSON API is reachable.")
+            out.append(
+                f"NOT AUDITED: {len(self.skipped)} of {self.total} packages could not be "
+                f"checked, {what} ({names}{more}; e.g. {reason!r}). Run it again where "
+                "pypi.org's JSON API is reachable."
+            )
         if not self.advisories and self.audited:
-            out.append(f"audited {len(self.audited)} of {self.total} packages: "
-                       + ("no known vulnerabilities" if self.audited else "none"))
+            out.append(
+                f"audited {len(self.audited)} of {self.total} packages: "
+                + ("no known vulnerabilities" if self.audited else "none")
+            )
         return out
 
     def exit_code(self) -> int:
@@ -67,16 +73,33 @@ def summarise(report: dict) -> AuditSummary:
             continue
         summary.audited.append(name)
         for vuln in dependency.get("vulns") or []:
-            summary.advisories.append((name, str(dependency.get("version", "")), str(vuln.get("id", "")),
-                                       ", ".join(vuln.get("fix_versions") or [])))
+            summary.advisories.append(
+                (
+                    name,
+                    str(dependency.get("version", "")),
+                    str(vuln.get("id", "")),
+                    ", ".join(vuln.get("fix_versions") or []),
+                )
+            )
     return summary
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     lock = Path(args[0]) if args else ROOT / "requirements.lock"
-    command = [sys.executable, "-m", "pip_audit", "--requirement", str(lock), "--no-deps",
-               "--disable-pip", "--progress-spinner", "off", "--format", "json"]
+    command = [
+        sys.executable,
+        "-m",
+        "pip_audit",
+        "--requirement",
+        str(lock),
+        "--no-deps",
+        "--disable-pip",
+        "--progress-spinner",
+        "off",
+        "--format",
+        "json",
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     try:
         report = json.loads(done.stdout)

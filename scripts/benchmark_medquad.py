@@ -104,8 +104,12 @@ def import_corpus(importer: ModuleType, path: Path, run_dir: Path) -> tuple[dict
     result: dict[str, Any] = {}
     with stopwatch(result, "seconds"):
         stats = importer.import_medquad(path, corpus / "medquad.jsonl", questions, None)
-    result.update(files=stats.files_read, malformed=stats.files_malformed,
-                  passages=stats.pairs_written, empty_answers=sum(stats.skipped.values()))
+    result.update(
+        files=stats.files_read,
+        malformed=stats.files_malformed,
+        passages=stats.pairs_written,
+        empty_answers=sum(stats.skipped.values()),
+    )
     return result, corpus, questions
 
 
@@ -174,10 +178,16 @@ def token_profile(index_dir: Path, embed_seconds: float) -> dict[str, Any]:
         "over_window_seen_by_build": seen_by_build,
         "tokens_beyond_window_share": round(sum(c - limit for c in over) / max(1, sum(counts)), 3),
         "embed_tokens_per_s": round(rate),
-        "truncated": {"texts": len(counts), "tokens": truncated_tokens,
-                      "embed_seconds_est": round(truncated_tokens / max(rate, 1e-9), 1)},
-        "windowed": {"texts": len(windowed), "tokens": sum(windowed),
-                     "embed_seconds_est": round(sum(windowed) / max(rate, 1e-9), 1)},
+        "truncated": {
+            "texts": len(counts),
+            "tokens": truncated_tokens,
+            "embed_seconds_est": round(truncated_tokens / max(rate, 1e-9), 1),
+        },
+        "windowed": {
+            "texts": len(windowed),
+            "tokens": sum(windowed),
+            "embed_seconds_est": round(sum(windowed) / max(rate, 1e-9), 1),
+        },
     }
 
 
@@ -261,8 +271,11 @@ def build_cases(
     for q in questions:
         by_question.setdefault(q["question"], set()).update(truth_all.get(q["id"], ()))
     truth, excluded = right_answers([q["id"] for q in sample], passages, dropped)
-    cases = [Case(q["id"], q["question"], truth[q["id"]], frozenset(by_question[q["question"]]))
-             for q in sample if q["id"] in truth]
+    cases = [
+        Case(q["id"], q["question"], truth[q["id"]], frozenset(by_question[q["question"]]))
+        for q in sample
+        if q["id"] in truth
+    ]
     return cases, excluded
 
 
@@ -320,14 +333,21 @@ def quality(index_dir: Path, questions_path: Path, size: int, seed: int) -> tupl
     retrievers = {m: Retriever(loaded, base.with_params(mode=m).params, cache_size=0) for m in MODES}
     runs = run_modes(retrievers, cases)
     result: dict[str, Any] = {
-        "sampled": len(sample), "evaluated": len(cases), "excluded": dict(excluded.most_common()),
+        "sampled": len(sample),
+        "evaluated": len(cases),
+        "excluded": dict(excluded.most_common()),
         "right_via_duplicate": sum(c.id not in c.right for c in cases),
         "ambiguous_questions": sum(len(c.same_question) > len(c.right) for c in cases),
-        "encoder_threads": encoder_threads(loaded.encoder), "load": load_average(), "modes": {},
+        "encoder_threads": encoder_threads(loaded.encoder),
+        "load": load_average(),
+        "modes": {},
     }
     for mode, run in runs.items():
-        result["modes"][mode] = {**scores(run["ranks"]), **percentiles_ms(run["seconds"]),
-                                 "same_question": scores(run["same"])}
+        result["modes"][mode] = {
+            **scores(run["ranks"]),
+            **percentiles_ms(run["seconds"]),
+            "same_question": scores(run["same"]),
+        }
         log(f"  {mode:8} {result['modes'][mode]}")
     return result, loaded, cases
 
@@ -347,8 +367,12 @@ def faiss_cases(scale: ModuleType, n: int, dim: int) -> list[Any]:
     def ef(value: int) -> Any:
         return lambda index: setattr(index.hnsw, "efSearch", value)
 
-    hnsw = scale.Case("hnsw", f"M={HNSW_M} efC={HNSW_EF_CONSTRUCTION}", make_hnsw,
-                      [(f"efSearch={v}", ef(v)) for v in EF_SEARCH])
+    hnsw = scale.Case(
+        "hnsw",
+        f"M={HNSW_M} efC={HNSW_EF_CONSTRUCTION}",
+        make_hnsw,
+        [(f"efSearch={v}", ef(v)) for v in EF_SEARCH],
+    )
     cases = [scale.flat_case(dim), hnsw]
     if n > scale.ivf_nlist(n):  # k-means needs at least one training point per list
         cases.append(scale.ivf_case(n, dim, list(NPROBE)))
@@ -371,10 +395,11 @@ def faiss_choice(loaded: Any, cases: list[Case]) -> dict[str, Any]:
     for case in faiss_cases(scale, *vectors.shape):
         for row in scale.run_case(case, vectors, queries, truth, sources, threads):
             rows.append({**row.__dict__, "load": load_average()})
-            log(f"  {row.index:5} {row.params:28} build {row.build_s}s p50 {row.p50_ms}ms "
-                f"R@10 {row.recall_at_10}")
-    return {"n": len(vectors), "queries": len(queries), "rows": rows,
-            "verdict": verdict(rows, len(vectors))}
+            log(
+                f"  {row.index:5} {row.params:28} build {row.build_s}s p50 {row.p50_ms}ms "
+                f"R@10 {row.recall_at_10}"
+            )
+    return {"n": len(vectors), "queries": len(queries), "rows": rows, "verdict": verdict(rows, len(vectors))}
 
 
 def verdict(rows: list[dict[str, Any]], n: int) -> dict[str, Any]:
@@ -398,67 +423,99 @@ def verdict(rows: list[dict[str, Any]], n: int) -> dict[str, Any]:
 
 def print_build(result: dict[str, Any]) -> None:
     imported, first, tokens = result["import"], result["build"], result["tokens"]
-    print(f"import:  {imported['passages']:,} passages from {imported['files']:,} files "
-          f"({imported['empty_answers']} empty answers skipped) in {imported['seconds']:.1f} s "
-          f"[load {imported['seconds_load']}]")
-    print(f"build (empty cache): {first['seconds']:.1f} s [load {first['load']}]; "
-          + ", ".join(f"{k} {v:.1f} s" for k, v in first["phases"].items()))
-    print(f"  kept {first['kept']:,}, dropped {first['dropped']:,}: "
-          + (", ".join(f"{k} {v}" for k, v in first["dropped_by_reason"].items()) or "none"))
+    print(
+        f"import:  {imported['passages']:,} passages from {imported['files']:,} files "
+        f"({imported['empty_answers']} empty answers skipped) in {imported['seconds']:.1f} s "
+        f"[load {imported['seconds_load']}]"
+    )
+    print(
+        f"build (empty cache): {first['seconds']:.1f} s [load {first['load']}]; "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in first["phases"].items())
+    )
+    print(
+        f"  kept {first['kept']:,}, dropped {first['dropped']:,}: "
+        + (", ".join(f"{k} {v}" for k, v in first["dropped_by_reason"].items()) or "none")
+    )
     embed_s = first["phases"].get("embed", 0.0)
     embedded = first["embedded"]
-    print(f"  texts embedded {embedded:,} ({embedded / max(1, first['kept']):.2f} per kept passage, "
-          f"{embedded / max(embed_s, 1e-9):.1f} texts/s); index {first['faiss_index']}")
-    print(f"  tokens per passage: mean {tokens['tokens_mean']}, p50 {tokens['tokens_p50']}, "
-          f"p90 {tokens['tokens_p90']}, max {tokens['tokens_max']}")
+    print(
+        f"  texts embedded {embedded:,} ({embedded / max(1, first['kept']):.2f} per kept passage, "
+        f"{embedded / max(embed_s, 1e-9):.1f} texts/s); index {first['faiss_index']}"
+    )
+    print(
+        f"  tokens per passage: mean {tokens['tokens_mean']}, p50 {tokens['tokens_p50']}, "
+        f"p90 {tokens['tokens_p90']}, max {tokens['tokens_max']}"
+    )
     seen = tokens["over_window_seen_by_build"]
     beyond = tokens["tokens_beyond_window_share"]
-    print(f"  passages over 256 tokens: {tokens['over_window']:,} ({beyond:.1%} of all tokens lie beyond "
-          f"the first 256); windowed by this build: {seen:,}"
-          + ("" if seen else " (the rest of each is truncated, never embedded)"))
+    print(
+        f"  passages over 256 tokens: {tokens['over_window']:,} ({beyond:.1%} of all tokens lie beyond "
+        f"the first 256); windowed by this build: {seen:,}"
+        + ("" if seen else " (the rest of each is truncated, never embedded)")
+    )
     cut, win = tokens["truncated"], tokens["windowed"]
-    print(f"  embedding cost at this build's {tokens['embed_tokens_per_s']:,} tokens/s: truncated "
-          f"{cut['texts']:,} texts, {cut['tokens']:,} tokens, ~{cut['embed_seconds_est']:.0f} s; windowed "
-          f"{win['texts']:,} texts, {win['tokens']:,} tokens, ~{win['embed_seconds_est']:.0f} s")
+    print(
+        f"  embedding cost at this build's {tokens['embed_tokens_per_s']:,} tokens/s: truncated "
+        f"{cut['texts']:,} texts, {cut['tokens']:,} tokens, ~{cut['embed_seconds_est']:.0f} s; windowed "
+        f"{win['texts']:,} texts, {win['tokens']:,} tokens, ~{win['embed_seconds_est']:.0f} s"
+    )
     for label, key in (("rebuild, +1 document", "added_document"), ("rebuild, no change", "no_change")):
         run = result["rebuilds"][key]
-        print(f"{label}: {run['seconds']:.1f} s [load {run['load']}], embedded {run['embedded']}; "
-              + ", ".join(f"{k} {v:.1f} s" for k, v in run["phases"].items()))
+        print(
+            f"{label}: {run['seconds']:.1f} s [load {run['load']}], embedded {run['embedded']}; "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in run["phases"].items())
+        )
     check = result["rebuilds"]["if_stale_check"]
-    print(f"build_index.py --if-stale on the unchanged corpus: {check['seconds']:.1f} s "
-          f"[load {check['seconds_load']}] (index current: {check['current']})")
+    print(
+        f"build_index.py --if-stale on the unchanged corpus: {check['seconds']:.1f} s "
+        f"[load {check['seconds_load']}] (index current: {check['current']})"
+    )
 
 
 def print_quality(quality_result: dict[str, Any]) -> None:
     q = quality_result
-    print(f"\nretrieval: {q['evaluated']:,} of {q['sampled']:,} sampled questions "
-          f"(excluded: {q['excluded'] or 'none'}); right via a (near) duplicate: {q['right_via_duplicate']}; "
-          f"question also asked of another answer: {q['ambiguous_questions']}; query encoder threads: "
-          f"{q.get('encoder_threads')} [load {q['load']}]")
-    print(f"{'mode':10}{'R@1':>8}{'R@10':>8}{'MRR@10':>8}{'p50 ms':>9}{'p95 ms':>9}"
-          f"   same question: {'R@1':>6}{'R@10':>7}{'MRR@10':>8}")
+    print(
+        f"\nretrieval: {q['evaluated']:,} of {q['sampled']:,} sampled questions "
+        f"(excluded: {q['excluded'] or 'none'}); right via a (near) duplicate: {q['right_via_duplicate']}; "
+        f"question also asked of another answer: {q['ambiguous_questions']}; query encoder threads: "
+        f"{q.get('encoder_threads')} [load {q['load']}]"
+    )
+    print(
+        f"{'mode':10}{'R@1':>8}{'R@10':>8}{'MRR@10':>8}{'p50 ms':>9}{'p95 ms':>9}"
+        f"   same question: {'R@1':>6}{'R@10':>7}{'MRR@10':>8}"
+    )
     for mode, row in q["modes"].items():
         same = row["same_question"]
-        print(f"{mode:10}{row['recall@1']:>8.3f}{row['recall@10']:>8.3f}{row['mrr@10']:>8.3f}"
-              f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}   {'':15}{same['recall@1']:>6.3f}"
-              f"{same['recall@10']:>7.3f}{same['mrr@10']:>8.3f}")
+        print(
+            f"{mode:10}{row['recall@1']:>8.3f}{row['recall@10']:>8.3f}{row['mrr@10']:>8.3f}"
+            f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}   {'':15}{same['recall@1']:>6.3f}"
+            f"{same['recall@10']:>7.3f}{same['mrr@10']:>8.3f}"
+        )
     print("(same question: a passage of any MedQuAD entry with the identical question text counts as right)")
 
 
 def print_faiss(choice: dict[str, Any]) -> None:
-    print(f"\nFAISS on {choice['n']:,} MedQuAD vectors, {choice['queries']:,} question queries "
-          "(build: all cores; search: 1 thread, 1 query per call)")
-    print(f"{'index':6}{'params':34}{'build s':>9}{'B/pass':>8}{'p50 ms':>9}{'p95 ms':>9}"
-          f"{'R@10':>7}{'src@10':>8}  load")
+    print(
+        f"\nFAISS on {choice['n']:,} MedQuAD vectors, {choice['queries']:,} question queries "
+        "(build: all cores; search: 1 thread, 1 query per call)"
+    )
+    print(
+        f"{'index':6}{'params':34}{'build s':>9}{'B/pass':>8}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'R@10':>7}{'src@10':>8}  load"
+    )
     for r in choice["rows"]:
-        print(f"{r['index']:6}{r['params']:34}{r['build_s']:>9.2f}{r['bytes_per_passage']:>8.0f}"
-              f"{r['p50_ms']:>9.3f}{r['p95_ms']:>9.3f}{r['recall_at_10']:>7.3f}{r['src_at_10']:>8.3f}"
-              f"  {r['load']}")
+        print(
+            f"{r['index']:6}{r['params']:34}{r['build_s']:>9.2f}{r['bytes_per_passage']:>8.0f}"
+            f"{r['p50_ms']:>9.3f}{r['p95_ms']:>9.3f}{r['recall_at_10']:>7.3f}{r['src_at_10']:>8.3f}"
+            f"  {r['load']}"
+        )
     v = choice["verdict"]
-    print(f"exact search at the {v['limit']:,} limit: ~{v['flat_p50_ms_extrapolated_to_limit']:.1f} ms "
-          f"p50 per query (linear from n={choice['n']:,}), ~{v['flat_bytes_at_limit_mb']:.0f} MB; "
-          f"HNSW as shipped (efSearch=128): recall@10 {v['hnsw_shipped_recall_at_10']}, "
-          f"p50 {v['hnsw_shipped_p50_ms']} ms")
+    print(
+        f"exact search at the {v['limit']:,} limit: ~{v['flat_p50_ms_extrapolated_to_limit']:.1f} ms "
+        f"p50 per query (linear from n={choice['n']:,}), ~{v['flat_bytes_at_limit_mb']:.0f} MB; "
+        f"HNSW as shipped (efSearch=128): recall@10 {v['hnsw_shipped_recall_at_10']}, "
+        f"p50 {v['hnsw_shipped_p50_ms']} ms"
+    )
 
 
 def print_table(result: dict[str, Any]) -> None:
@@ -474,10 +531,19 @@ def print_table(result: dict[str, Any]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH,
-                        help="the MedQuAD folder (default: ../shared/data/medquad)")
-    parser.add_argument("--work", type=Path, default=None,
-                        help="keep the run in a fresh run-* folder here (default: a temp dir, deleted)")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_PATH,
+        help="the MedQuAD folder (default: ../shared/data/medquad)",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="keep the run in a fresh run-* folder here (default: a temp dir, deleted)",
+    )
     parser.add_argument("--sample", type=int, default=2000, help="questions evaluated (default 2000)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the question sample (default 7)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")

@@ -33,22 +33,48 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--corpus", type=Path, default=Path(env.get("LIMBER_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
-                        help="directory of documents (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=Path(env.get("LIMBER_INDEX_DIR", DEFAULT_INDEX_DIR)),
-                        help="where to write the index (default: %(default)s)")
-    parser.add_argument("--cache", type=Path, default=Path(env.get("LIMBER_CACHE_DIR", DEFAULT_CACHE_DIR)),
-                        help="embedding cache and exported model (default: %(default)s)")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=Path(env.get("LIMBER_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
+        help="directory of documents (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(env.get("LIMBER_INDEX_DIR", DEFAULT_INDEX_DIR)),
+        help="where to write the index (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(env.get("LIMBER_CACHE_DIR", DEFAULT_CACHE_DIR)),
+        help="embedding cache and exported model (default: %(default)s)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--if-stale", action="store_true",
-                        help="do nothing when the index is complete and the corpus unchanged")
-    parser.add_argument("--check", type=Path, nargs="?", const=DEFAULT_CHECK, metavar="EVAL.jsonl",
-                        help="score the new index on this question set before publishing it "
-                             f"(default set: {DEFAULT_CHECK.relative_to(ROOT)})")
-    parser.add_argument("--margin", type=float, default=None,
-                        help="how far below the serving index a metric may fall (default: 0.02)")
-    parser.add_argument("--force", action="store_true",
-                        help="publish the new index even when the check fails")
+    parser.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="do nothing when the index is complete and the corpus unchanged",
+    )
+    parser.add_argument(
+        "--check",
+        type=Path,
+        nargs="?",
+        const=DEFAULT_CHECK,
+        metavar="EVAL.jsonl",
+        help="score the new index on this question set before publishing it "
+        f"(default set: {DEFAULT_CHECK.relative_to(ROOT)})",
+    )
+    parser.add_argument(
+        "--margin",
+        type=float,
+        default=None,
+        help="how far below the serving index a metric may fall (default: 0.02)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="publish the new index even when the check fails"
+    )
     return parser.parse_args(argv)
 
 
@@ -67,13 +93,17 @@ def print_summary(report, check=None) -> None:
     if ingest.skipped_links:
         shown = ", ".join(ingest.skipped_links[:5])
         more = f" and {len(ingest.skipped_links) - 5} more" if len(ingest.skipped_links) > 5 else ""
-        print(f"links skipped:    {len(ingest.skipped_links)} (they lead outside the corpus folder: "
-              f"{shown}{more})")
+        print(
+            f"links skipped:    {len(ingest.skipped_links)} (they lead outside the corpus folder: "
+            f"{shown}{more})"
+        )
     print(f"texts embedded:   {report.embedded} (reused from the cache: {report.cached})")
     if report.windowed:
         print(f"long passages:    {report.windowed} (embedded in overlapping windows)")
-    print(f"index:            {report.manifest.data['faiss_index']} FAISS, "
-          f"{report.manifest.dimension} dimensions")
+    print(
+        f"index:            {report.manifest.data['faiss_index']} FAISS, "
+        f"{report.manifest.dimension} dimensions"
+    )
     print(f"seconds:          {report.seconds:.1f}")
     if check is not None:
         print_check(check)
@@ -85,11 +115,15 @@ def print_changes(changes: dict[str, int] | None) -> None:
         print("changes:          first build here (nothing to compare with)")
         return
     c = changes
-    print(f"documents:        {c['documents_added']} added, {c['documents_removed']} removed, "
-          f"{c['documents_changed']} changed, {c['documents_renamed']} renamed")
-    print(f"passages:         {c['passages_added']} added, {c['passages_removed']} removed, "
-          f"{c['passages_changed']} changed, {c['passages_moved']} kept under a new id, "
-          f"{c['passages_unchanged']} unchanged")
+    print(
+        f"documents:        {c['documents_added']} added, {c['documents_removed']} removed, "
+        f"{c['documents_changed']} changed, {c['documents_renamed']} renamed"
+    )
+    print(
+        f"passages:         {c['passages_added']} added, {c['passages_removed']} removed, "
+        f"{c['passages_changed']} changed, {c['passages_moved']} kept under a new id, "
+        f"{c['passages_unchanged']} unchanged"
+    )
 
 
 def print_check(check) -> None:
@@ -133,8 +167,9 @@ def _check_hook(args: argparse.Namespace, checks: list):
             read_manifest(args.out)
             serving = score_index(args.out, cases)
         except LimberError as error:
-            print(f"note: the serving index cannot be scored ({error}); checking floors only",
-                  file=sys.stderr)
+            print(
+                f"note: the serving index cannot be scored ({error}); checking floors only", file=sys.stderr
+            )
     margin = DEFAULT_MARGIN if args.margin is None else args.margin
 
     def before_commit(staging: Path) -> None:
@@ -175,12 +210,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"index is up to date: {args.out}")
             return 0
         if args.if_stale and not args.force and _refused_already(args.out, args.corpus):
-            print(f"the check refused a rebuild of this corpus before; the index at {args.out} "
-                  "keeps serving (fix the documents, or publish with --check --force)")
+            print(
+                f"the check refused a rebuild of this corpus before; the index at {args.out} "
+                "keeps serving (fix the documents, or publish with --check --force)"
+            )
             return 0
         hook = _check_hook(args, checks)
-        report = build_index(args.corpus, args.out, cache_dir=args.cache,
-                             show_progress=not args.quiet, before_commit=hook)
+        report = build_index(
+            args.corpus, args.out, cache_dir=args.cache, show_progress=not args.quiet, before_commit=hook
+        )
     except CheckRefused as refused:
         print_changes(refused.changes)
         print_check(refused.result)
@@ -191,8 +229,11 @@ def main(argv: list[str] | None = None) -> int:
             serving = f"the index at {args.out} keeps serving"
         else:
             serving = f"no index is published at {args.out}"
-        print(f"refused: the new index fails the check; {serving} "
-              "(fix the documents, or publish anyway with --force)", file=sys.stderr)
+        print(
+            f"refused: the new index fails the check; {serving} "
+            "(fix the documents, or publish anyway with --force)",
+            file=sys.stderr,
+        )
         for metric in refused.result.failed:
             print(f"  {metric.verdict()}", file=sys.stderr)
         return refused.exit_code

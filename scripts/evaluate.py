@@ -105,10 +105,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.answers:
         quality = evaluate_answers(pipeline, answer_cases)
         print(f"questions: {quality.counts}")
-        print(_table([("answered", quality.answered), ("helpful_first", quality.helpful_first),
-                      *((f"helpful_first ({style})", share)
-                        for style, share in quality.helpful_by_style.items()),
-                      ("honest_no_answer", quality.honest_no_answer)]))
+        print(
+            _table(
+                [
+                    ("answered", quality.answered),
+                    ("helpful_first", quality.helpful_first),
+                    *(
+                        (f"helpful_first ({style})", share)
+                        for style, share in quality.helpful_by_style.items()
+                    ),
+                    ("honest_no_answer", quality.honest_no_answer),
+                ]
+            )
+        )
         if args.misses:
             print("\nmisses:")
             for miss in quality.misses:
@@ -121,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         together = evaluate_conversations(pipeline, conversations)
         for kind in ("first", "follow_up", "switch"):
             if kind in together.counts:
-                print(f"{kind:<12}{together.counts[kind]:>3}    {alone.correct[kind]:.3f}  "
-                      f"{together.correct[kind]:>12.3f}  {together.resolved_as_follow_up[kind]:>21.3f}")
+                print(
+                    f"{kind:<12}{together.counts[kind]:>3}    {alone.correct[kind]:.3f}  "
+                    f"{together.correct[kind]:>12.3f}  {together.resolved_as_follow_up[kind]:>21.3f}"
+                )
         if args.misses:
             for miss in together.misses:
                 print(f"  {json.dumps(miss, ensure_ascii=False)}")
@@ -130,9 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.triage:
         triage = evaluate_triage(pipeline, triage_cases)
         print(f"messages: {len(triage_cases)}")
-        print(_table([("red_flag_recall", triage.red_flag_recall), ("crisis_recall", triage.crisis_recall),
-                      ("false_alarm_rate", triage.false_alarm_rate),
-                      ("disclaimer_rate", triage.disclaimer_rate)]))
+        print(
+            _table(
+                [
+                    ("red_flag_recall", triage.red_flag_recall),
+                    ("crisis_recall", triage.crisis_recall),
+                    ("false_alarm_rate", triage.false_alarm_rate),
+                    ("disclaimer_rate", triage.disclaimer_rate),
+                ]
+            )
+        )
         print("\nreplies by category\n" + confusion_table(triage))
         if args.misses:
             print("\nmisses:")
@@ -149,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             variant = Pipeline(pipeline.retriever.with_params(**changes), pipeline.policy)
             sub = evaluate(variant, [c for c in cases if c.category == "answerable"])
             output["ablation"][name] = {  # type: ignore[index]
-                "recall_at_1": sub.recall_at_1, "recall_at_3": sub.recall_at_3,
+                "recall_at_1": sub.recall_at_1,
+                "recall_at_3": sub.recall_at_3,
                 "mrr_at_10": sub.mrr_at_10,
             }
     if args.curve:
@@ -164,13 +183,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.ablation:
         print("\nablation (answerable questions)        R@1    R@3    MRR@10")
         for name, values in output["ablation"].items():  # type: ignore[union-attr]
-            print(f"  {name:<38}{values['recall_at_1']:.3f}  {values['recall_at_3']:.3f}  "
-                  f"{values['mrr_at_10']:.3f}")
+            print(
+                f"  {name:<38}{values['recall_at_1']:.3f}  {values['recall_at_3']:.3f}  "
+                f"{values['mrr_at_10']:.3f}"
+            )
     if args.curve:
         print("\nno-answer threshold   answered (answerable)   rejected (off-topic)")
         for row in output["curve"]:  # type: ignore[union-attr]
-            print(f"  {row['threshold']:.2f}                {row['answered']:.3f}"
-                  f"                   {row['rejected']:.3f}")
+            print(
+                f"  {row['threshold']:.2f}                {row['answered']:.3f}"
+                f"                   {row['rejected']:.3f}"
+            )
     if args.misses:
         print("\nmisses:")
         for miss in report.misses:

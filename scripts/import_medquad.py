@@ -188,8 +188,10 @@ def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, str]]) -> None:
 
 def import_medquad(root: Path, out: Path, questions_out: Path | None, limit: int | None) -> Stats:
     if not root.exists():
-        raise UsageError(f"MedQuAD path not found: {root}; clone it (git clone "
-                         "https://github.com/abachaa/MedQuAD) and pass its folder")
+        raise UsageError(
+            f"MedQuAD path not found: {root}; clone it (git clone "
+            "https://github.com/abachaa/MedQuAD) and pass its folder"
+        )
     files = find_xml_files(root)
     if not files:
         raise UsageError(f"no .xml files under {root}: pass the MedQuAD folder")

@@ -34,8 +34,14 @@ from limber.fake_bot_api import TEST_TOKEN, FakeBotApi
 ROOT = Path(__file__).resolve().parent.parent
 
 
-QUESTIONS = ["How do I stretch tight hip flexors?", "What stretches help sciatica?", "/help",
-             "Why does my SI joint hurt?", "hello", "How can I loosen tight hamstrings?"]
+QUESTIONS = [
+    "How do I stretch tight hip flexors?",
+    "What stretches help sciatica?",
+    "/help",
+    "Why does my SI joint hurt?",
+    "hello",
+    "How can I loosen tight hamstrings?",
+]
 IN_FLIGHT = 0.5
 
 
@@ -43,10 +49,19 @@ def _start(environment: dict[str, str], log: Path, fake: FakeBotApi) -> tuple[su
     menus = len(fake.requests("setMyCommands"))
     started = time.monotonic()
     with log.open("ab") as handle:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "telegram"], cwd=ROOT,
-                                   env=environment, stdout=handle, stderr=subprocess.STDOUT)
-    if not fake.wait_until(lambda: len(fake.requests("setMyCommands")) > menus
-                           or process.poll() is not None, timeout=60) or process.poll() is not None:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "telegram"],
+            cwd=ROOT,
+            env=environment,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    if (
+        not fake.wait_until(
+            lambda: len(fake.requests("setMyCommands")) > menus or process.poll() is not None, timeout=60
+        )
+        or process.poll() is not None
+    ):
         raise RuntimeError(f"the bot did not start:\n{log.read_text()[-2000:]}")
     return process, started
 
@@ -87,8 +102,9 @@ def one_run(number: int, rng: random.Random, index: Path, updates: int, scratch:
                 first.send_signal(signal.SIGKILL)
                 first.wait()
                 killed_at = time.monotonic()
-            message = fake.message(QUESTIONS[rng.randrange(len(QUESTIONS))],
-                                   user_id=50_000 + number * 100 + n % chats)
+            message = fake.message(
+                QUESTIONS[rng.randrange(len(QUESTIONS))], user_id=50_000 + number * 100 + n % chats
+            )
             keys.append((message["chat"]["id"], message["message_id"]))
             if killed_at is None:
                 sent_before += 1
@@ -99,8 +115,9 @@ def one_run(number: int, rng: random.Random, index: Path, updates: int, scratch:
             first.wait()
             killed_at = time.monotonic()
         with sqlite3.connect(run_dir / "inbox.sqlite3") as db:
-            unanswered = {row[0] for row in db.execute(
-                "SELECT update_id FROM updates WHERE answered_at IS NULL")}
+            unanswered = {
+                row[0] for row in db.execute("SELECT update_id FROM updates WHERE answered_at IS NULL")
+            }
         second, _ = _start(environment, log, fake)
         fake.wait_until(lambda: set(keys) <= set(_replies(fake)), timeout=90)
         second.send_signal(signal.SIGTERM)
@@ -118,22 +135,32 @@ def one_run(number: int, rng: random.Random, index: Path, updates: int, scratch:
         excused = [key for key in twice if key in recent and ids.get(key) in unanswered]
         before_kill = sum(_replies(fake, -1.0, killed_at).values())
     return {
-        "run": number, "updates": len(keys), "kill_after_s": round(kill_after, 2),
-        "sent_before_kill": sent_before, "answered_before_kill": before_kill,
-        "unanswered_in_inbox_at_kill": len(unanswered), "lost": len(lost),
-        "duplicated": len(twice), "duplicated_in_flight": len(excused),
+        "run": number,
+        "updates": len(keys),
+        "kill_after_s": round(kill_after, 2),
+        "sent_before_kill": sent_before,
+        "answered_before_kill": before_kill,
+        "unanswered_in_inbox_at_kill": len(unanswered),
+        "lost": len(lost),
+        "duplicated": len(twice),
+        "duplicated_in_flight": len(excused),
         "second_exit": status,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--updates", type=int, default=24, help="questions per run")
     parser.add_argument("--seed", type=int, default=17)
-    parser.add_argument("--index", type=Path, default=None,
-                        help="index to serve (default: build the seed corpus into a temp dir)")
+    parser.add_argument(
+        "--index",
+        type=Path,
+        default=None,
+        help="index to serve (default: build the seed corpus into a temp dir)",
+    )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="limber-kill-") as scratch_name:
@@ -143,17 +170,20 @@ def main(argv: list[str] | None = None) -> int:
             from index.build import build_index
 
             index = scratch / "index"
-            build_index(ROOT / "corpus", index, cache_dir=ROOT / "var" / "cache",
-                        show_progress=False)
+            build_index(ROOT / "corpus", index, cache_dir=ROOT / "var" / "cache", show_progress=False)
         results = []
         for number in range(1, args.runs + 1):
             result = one_run(number, rng, index, args.updates, scratch)
             results.append(result)
             print(json.dumps(result), flush=True)
-    total = {key: sum(r[key] for r in results)
-             for key in ("updates", "lost", "duplicated", "duplicated_in_flight")}
-    summary = {"runs": len(results), **total,
-               "unexplained_duplicates": total["duplicated"] - total["duplicated_in_flight"]}
+    total = {
+        key: sum(r[key] for r in results) for key in ("updates", "lost", "duplicated", "duplicated_in_flight")
+    }
+    summary = {
+        "runs": len(results),
+        **total,
+        "unexplained_duplicates": total["duplicated"] - total["duplicated_in_flight"],
+    }
     print(json.dumps({"summary": summary}))
     return 1 if summary["lost"] or summary["unexplained_duplicates"] else 0
 

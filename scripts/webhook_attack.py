@@ -55,8 +55,10 @@ def _limit_files() -> None:
 
 
 def _post(port: int, body: bytes, secret: str | None, timeout: float = 5.0) -> int:
-    head = (f"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n")
+    head = (
+        f"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+    )
     if secret:
         head += f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n"
     try:
@@ -73,8 +75,12 @@ def _big_post(port: int, stop: threading.Event, results: list[str]) -> None:
     chunk = b"x" * (1 << 20)
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-            conn.sendall((f"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          f"Content-Length: {size}\r\n\r\n").encode())
+            conn.sendall(
+                (
+                    f"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {size}\r\n\r\n"
+                ).encode()
+            )
             sent = 0
             while sent < size and not stop.is_set():
                 conn.sendall(chunk)
@@ -85,8 +91,9 @@ def _big_post(port: int, stop: threading.Event, results: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--idle", type=int, default=1100)
     parser.add_argument("--big", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=15.0)
@@ -101,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             from index.build import build_index
 
             index = scratch / "index"
-            build_index(ROOT / "corpus", index, cache_dir=ROOT / "var" / "cache",
-                        show_progress=False)
+            build_index(ROOT / "corpus", index, cache_dir=ROOT / "var" / "cache", show_progress=False)
         port = _free_port()
         with FakeBotApi() as fake:
             environment = {
@@ -119,9 +125,14 @@ def main(argv: list[str] | None = None) -> int:
             }
             log_path = scratch / "bot.log"
             with log_path.open("wb") as log:
-                bot = subprocess.Popen([sys.executable, "-m", "bot", "telegram"], cwd=ROOT,
-                                       env=environment, stdout=log, stderr=subprocess.STDOUT,
-                                       preexec_fn=_limit_files)
+                bot = subprocess.Popen(
+                    [sys.executable, "-m", "bot", "telegram"],
+                    cwd=ROOT,
+                    env=environment,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=_limit_files,
+                )
             try:
                 if not fake.wait_until(lambda: bool(fake.requests("setWebhook")), timeout=60):
                     raise SystemExit(f"the bot did not start:\n{log_path.read_text()[-2000:]}")
@@ -136,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
                     except OSError:
                         refused_idle += 1
                 big_results: list[str] = []
-                big = [threading.Thread(target=_big_post, args=(port, stop, big_results))
-                       for _ in range(args.big)]
+                big = [
+                    threading.Thread(target=_big_post, args=(port, stop, big_results))
+                    for _ in range(args.big)
+                ]
                 for thread in big:
                     thread.start()
                 peaks = {"fds": 0, "rss_mb": 0.0}
@@ -150,8 +163,9 @@ def main(argv: list[str] | None = None) -> int:
                     peaks["rss_mb"] = max(peaks["rss_mb"], rss_mb(bot.pid))
                     if time.monotonic() >= next_update:
                         update_id += 1
-                        message = fake.message("How do I stretch tight hip flexors?",
-                                               user_id=20_000 + update_id)
+                        message = fake.message(
+                            "How do I stretch tight hip flexors?", user_id=20_000 + update_id
+                        )
                         fake._updates.clear()  # delivered by the webhook, not by getUpdates
                         body = json.dumps({"update_id": update_id, "message": message}).encode()
                         statuses.append(_post(port, body, SECRET))
@@ -173,12 +187,18 @@ def main(argv: list[str] | None = None) -> int:
                     bot.kill()
             log_text = log_path.read_text(errors="replace")
     result = {
-        "idle_connections_opened": len(idle), "idle_refused_at_connect": refused_idle,
-        "big_posts": big_results, "baseline": baseline,
-        "peak": {"fds": peaks["fds"], "rss_mb": round(peaks["rss_mb"], 1)}, "after": after,
-        "real_updates_sent": len(statuses), "real_updates_accepted": statuses.count(200),
-        "answered_during_attack": answered_during, "log_bytes": len(log_text),
-        "log_tracebacks": log_text.count("Traceback"), "bot_exit": bot.returncode,
+        "idle_connections_opened": len(idle),
+        "idle_refused_at_connect": refused_idle,
+        "big_posts": big_results,
+        "baseline": baseline,
+        "peak": {"fds": peaks["fds"], "rss_mb": round(peaks["rss_mb"], 1)},
+        "after": after,
+        "real_updates_sent": len(statuses),
+        "real_updates_accepted": statuses.count(200),
+        "answered_during_attack": answered_during,
+        "log_bytes": len(log_text),
+        "log_tracebacks": log_text.count("Traceback"),
+        "bot_exit": bot.returncode,
     }
     print(json.dumps(result, indent=1))
     return 0

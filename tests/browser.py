@@ -30,16 +30,31 @@ def chromium() -> str:
 def _run(arguments: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     home = cwd / "chromium-home"  # a profile of its own: nothing of the user's is touched
     home.mkdir(exist_ok=True)
-    command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-               "--no-first-run", "--disable-extensions", f"--user-data-dir={home}", *arguments]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "HOME": str(home)}, check=False)
+    command = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--disable-extensions",
+        f"--user-data-dir={home}",
+        *arguments,
+    ]
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(home)},
+        check=False,
+    )
 
 
 def screenshot(page: Path, png: Path, *, width: int = 1200, height: int = 1500) -> Path:
     """Render ``page`` and save a ``width`` x ``height`` screenshot to ``png``."""
-    result = _run([f"--window-size={width},{height}", f"--screenshot={png}", page.as_uri()],
-                  png.parent)
+    result = _run([f"--window-size={width},{height}", f"--screenshot={png}", page.as_uri()], png.parent)
     assert png.is_file(), f"Chromium made no screenshot: {result.stderr[-2000:]}"
     return png
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["make_docx", "make_encrypted_pdf", "make_guideline_pdf", "make_saved_page",
-           "make_scanned_pdf"]
+__all__ = ["make_docx", "make_encrypted_pdf", "make_guideline_pdf", "make_saved_page", "make_scanned_pdf"]
 
 GUIDELINE_PARAGRAPHS = (
     "Consider a group exercise programme (biomechanical, aerobic, mind-body or a combination of "
@@ -23,12 +22,16 @@ GUIDELINE_PARAGRAPHS = (
     "offer foot orthotics for managing low back pain with or without sciatica. Referral for "
     "physio-\ntherapy is an option when exercise alone does not help.",
 )
-PAGE_TWO = ("Consider manual therapy (spinal manipulation, mobilisation or soft tissue techniques "
-            "such as massage) for managing low back pain with or without sciatica, but only as "
-            "part of a treatment package including exercise, with or without psychological "
-            "therapy, as the guideline")
-PAGE_THREE_CONTINUATION = ("committee recommends for people whose pain has lasted for a long "
-                           "time and who are not improving with other care.")
+PAGE_TWO = (
+    "Consider manual therapy (spinal manipulation, mobilisation or soft tissue techniques "
+    "such as massage) for managing low back pain with or without sciatica, but only as "
+    "part of a treatment package including exercise, with or without psychological "
+    "therapy, as the guideline"
+)
+PAGE_THREE_CONTINUATION = (
+    "committee recommends for people whose pain has lasted for a long "
+    "time and who are not improving with other care."
+)
 RUNNING_HEAD = "NICE guideline NG59 - Low back pain and sciatica in over 16s"
 
 
@@ -86,8 +89,7 @@ def make_encrypted_pdf(path: Path, *, user_password: str) -> Path:
 
     plain = make_guideline_pdf(path.with_name(path.stem + "-plain.pdf"))
     writer = PdfWriter(clone_from=PdfReader(str(plain)))
-    writer.encrypt(user_password=user_password, owner_password="owner-secret",
-                   algorithm="RC4-128")
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="RC4-128")
     with path.open("wb") as handle:
         writer.write(handle)
     plain.unlink()
@@ -101,11 +103,15 @@ def make_docx(path: Path) -> Path:
     document.core_properties.title = "Clinic handout: the SI joint"
     document.add_heading("Clinic handout: the SI joint", level=0)
     document.add_heading("What the SI joint is", level=1)
-    document.add_paragraph("The sacroiliac joint connects the base of the spine to the pelvis. "
-                           "It moves only a little, but it carries the weight of the upper body.")
+    document.add_paragraph(
+        "The sacroiliac joint connects the base of the spine to the pelvis. "
+        "It moves only a little, but it carries the weight of the upper body."
+    )
     document.add_heading("Exercises", level=1)
-    document.add_paragraph("A gentle knee-to-chest stretch, done slowly on both sides, often eases "
-                           "sacroiliac joint pain within a few days.")
+    document.add_paragraph(
+        "A gentle knee-to-chest stretch, done slowly on both sides, often eases "
+        "sacroiliac joint pain within a few days."
+    )
     table = document.add_table(rows=2, cols=2)
     table.cell(0, 0).text = "Bridge exercise for the SI joint"
     table.cell(0, 1).text = "Ten slow repetitions, twice a day, stopping if the pain gets worse"
@@ -148,8 +154,9 @@ SAVED_PAGE = """<!DOCTYPE html>
 
 def make_saved_page(folder: Path, stem: str = "sciatica-care", *, canonical: bool = True) -> Path:
     """An article page as Chromium's "Save Page As, Webpage Complete" leaves it on disk."""
-    link = ('<link rel="canonical" href="https://www.example.org/conditions/sciatica/care">'
-            if canonical else "")
+    link = (
+        '<link rel="canonical" href="https://www.example.org/conditions/sciatica/care">' if canonical else ""
+    )
     page = folder / f"{stem}.html"
     page.write_text(SAVED_PAGE.format(canonical=link, stem=stem), encoding="utf-8")
     resources = folder / f"{stem}_files"

@@ -17,8 +17,13 @@ SKIPPED = "Dependency not found on PyPI and could not be audited: numpy (2.1.0)"
 
 def test_nothing_audited_is_not_reported_as_no_known_vulnerabilities() -> None:
     # Before: "No known vulnerabilities found", exit 0, with every package skipped.
-    report = {"dependencies": [{"name": "numpy", "skip_reason": SKIPPED},
-                               {"name": "faiss-cpu", "skip_reason": SKIPPED}], "fixes": []}
+    report = {
+        "dependencies": [
+            {"name": "numpy", "skip_reason": SKIPPED},
+            {"name": "faiss-cpu", "skip_reason": SKIPPED},
+        ],
+        "fixes": [],
+    }
     summary = audit.summarise(report)
     text = "\n".join(summary.lines())
     assert "nothing was audited" in text and "2 of 2" in text
@@ -27,8 +32,12 @@ def test_nothing_audited_is_not_reported_as_no_known_vulnerabilities() -> None:
 
 
 def test_a_partial_audit_names_what_was_skipped() -> None:
-    report = {"dependencies": [{"name": "numpy", "version": "2.1.0", "vulns": []},
-                               {"name": "faiss-cpu", "skip_reason": SKIPPED}]}
+    report = {
+        "dependencies": [
+            {"name": "numpy", "version": "2.1.0", "vulns": []},
+            {"name": "faiss-cpu", "skip_reason": SKIPPED},
+        ]
+    }
     summary = audit.summarise(report)
     text = "\n".join(summary.lines())
     assert "1 of 2 packages could not be checked" in text and "faiss-cpu" in text
@@ -39,6 +48,11 @@ def test_a_clean_full_audit_and_an_advisory() -> None:
     clean = audit.summarise({"dependencies": [{"name": "numpy", "version": "2.1.0", "vulns": []}]})
     assert clean.lines() == ["audited 1 of 1 packages: no known vulnerabilities"]
     assert clean.exit_code() == 0
-    bad = audit.summarise({"dependencies": [{"name": "tornado", "version": "6.0", "vulns": [
-        {"id": "GHSA-x", "fix_versions": ["6.5"]}]}]})
+    bad = audit.summarise(
+        {
+            "dependencies": [
+                {"name": "tornado", "version": "6.0", "vulns": [{"id": "GHSA-x", "fix_versions": ["6.5"]}]}
+            ]
+        }
+    )
     assert bad.lines()[0] == "tornado 6.0 GHSA-x fix: 6.5" and bad.exit_code() == 1

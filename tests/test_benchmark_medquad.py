@@ -51,12 +51,17 @@ def test_right_answers_follow_duplicates_and_exclude_junk(bench: ModuleType) -> 
 
 def test_cases_count_answers_to_the_same_question(bench: ModuleType) -> None:
     passages = [passage("a", "first answer"), passage("b", "second answer")]
-    questions = [{"id": "a", "question": "What is X?"}, {"id": "b", "question": "What is X?"},
-                 {"id": "c", "question": "What is Y?"}]
+    questions = [
+        {"id": "a", "question": "What is X?"},
+        {"id": "b", "question": "What is X?"},
+        {"id": "c", "question": "What is Y?"},
+    ]
     dropped = [{"id": "c", "reason": "fragment", "duplicate_of": None}]
     cases, excluded = bench.build_cases(questions, questions, passages, dropped)
     assert [(c.id, set(c.right), set(c.same_question)) for c in cases] == [
-        ("a", {"a"}, {"a", "b"}), ("b", {"b"}, {"a", "b"})]
+        ("a", {"a"}, {"a", "b"}),
+        ("b", {"b"}, {"a", "b"}),
+    ]
     assert excluded == {"fragment": 1}
 
 

@@ -28,8 +28,10 @@ def test_a_subject_line_and_asking_sentences_make_the_focus() -> None:
 
 
 def test_a_greeting_on_the_first_line_is_not_a_subject() -> None:
-    focus = find_focus("Hi there,\nI have had knee pain for a month after a fall on the ice outside "
-                       "my house and it is not getting better at all. What should I do about it?")
+    focus = find_focus(
+        "Hi there,\nI have had knee pain for a month after a fall on the ice outside "
+        "my house and it is not getting better at all. What should I do about it?"
+    )
     assert focus.subject == ""
     assert focus.asking == ("What should I do about it?",)
 

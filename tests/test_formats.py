@@ -47,8 +47,9 @@ def test_pdf_without_a_title_is_named_by_its_file(tmp_path: Path) -> None:
 
 def test_scanned_pdf_is_reported_as_skipped_not_indexed_empty(tmp_path: Path) -> None:
     make_scanned_pdf(tmp_path / "scan.pdf")
-    (tmp_path / "notes.txt").write_text("Walking every day keeps the spine moving and the back "
-                                        "muscles strong.\n")
+    (tmp_path / "notes.txt").write_text(
+        "Walking every day keeps the spine moving and the back muscles strong.\n"
+    )
     result = read_corpus(tmp_path)
     assert [p.id for p in result.passages] == ["notes:1"]
     [skipped] = result.skipped
@@ -58,8 +59,9 @@ def test_scanned_pdf_is_reported_as_skipped_not_indexed_empty(tmp_path: Path) ->
 
 def test_password_protected_pdf_is_skipped_with_the_reason(tmp_path: Path) -> None:
     make_encrypted_pdf(tmp_path / "locked.pdf", user_password="secret")
-    (tmp_path / "notes.txt").write_text("Walking every day keeps the spine moving and the back "
-                                        "muscles strong.\n")
+    (tmp_path / "notes.txt").write_text(
+        "Walking every day keeps the spine moving and the back muscles strong.\n"
+    )
     result = read_corpus(tmp_path)
     assert [s.file for s in result.skipped] == ["locked.pdf"]
     assert "password" in result.skipped[0].reason
@@ -74,8 +76,9 @@ def test_pdf_encrypted_only_against_copying_is_still_read(tmp_path: Path) -> Non
 
 def test_damaged_pdf_is_skipped_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
-    (tmp_path / "notes.txt").write_text("Walking every day keeps the spine moving and the back "
-                                        "muscles strong.\n")
+    (tmp_path / "notes.txt").write_text(
+        "Walking every day keeps the spine moving and the back muscles strong.\n"
+    )
     [skipped] = read_corpus(tmp_path).skipped
     assert skipped.file == "broken.pdf"
 
@@ -84,13 +87,23 @@ def test_saved_web_page_keeps_the_article_its_headings_and_canonical_url(tmp_pat
     make_saved_page(tmp_path)
     result = read_corpus(tmp_path)  # the page's _files/ folder (css, js, png) is not an error
     titles = [p.title for p in result.passages]
-    assert titles == ["Sciatica self-care", "Stretches that help", "Stretches that help",
-                      "When to see a doctor"]
+    assert titles == [
+        "Sciatica self-care",
+        "Stretches that help",
+        "Stretches that help",
+        "When to see a doctor",
+    ]
     assert {p.url for p in result.passages} == {"https://www.example.org/conditions/sciatica/care"}
     assert result.passages[1].source == "Sciatica self-care, Stretches that help"
     text = " ".join(p.text for p in result.passages)
-    for furniture in ("cookies", "newsletter", "All rights reserved", "Log in", "Conditions A to Z",
-                      "Slipped disc"):
+    for furniture in (
+        "cookies",
+        "newsletter",
+        "All rights reserved",
+        "Log in",
+        "Conditions A to Z",
+        "Slipped disc",
+    ):
         assert furniture not in text
     assert [f.name for f in result.files] == ["sciatica-care.html"]
 
@@ -115,16 +128,15 @@ def test_docx_headings_become_titles_and_tables_are_read(tmp_path: Path) -> None
     result = read_corpus(tmp_path)
     found = _by_source(result)
     assert [p.title for p in found["Clinic handout: the SI joint, What the SI joint is"]] == [
-        "What the SI joint is"]
+        "What the SI joint is"
+    ]
     assert "Clinic handout: the SI joint, Exercises" in found
     rows = found["Clinic handout: the SI joint, table"]
     assert rows[0].text.startswith("Bridge exercise for the SI joint | Ten slow repetitions")
     assert all("Heading" not in p.text for p in result.passages)
 
 
-def test_every_format_together_builds_and_the_summary_names_what_was_skipped(
-    tmp_path: Path, capsys
-) -> None:
+def test_every_format_together_builds_and_the_summary_names_what_was_skipped(tmp_path: Path, capsys) -> None:
     import build_index
 
     corpus = tmp_path / "corpus"
@@ -136,8 +148,9 @@ def test_every_format_together_builds_and_the_summary_names_what_was_skipped(
     make_saved_page(corpus)
     from conftest import CACHE
 
-    code = build_index.main(["--corpus", str(corpus), "--out", str(tmp_path / "index"),
-                             "--cache", str(CACHE), "--quiet"])
+    code = build_index.main(
+        ["--corpus", str(corpus), "--out", str(tmp_path / "index"), "--cache", str(CACHE), "--quiet"]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "files read:       5" in out
@@ -159,7 +172,9 @@ def test_page_as_chromium_serialises_it_after_its_scripts_ran_is_read(tmp_path: 
         "'<article><h1>Hip flexor stretches</h1><h2>The kneeling lunge</h2><p>Kneel on one "
         "knee, tuck your pelvis under and shift your weight forward until you feel a stretch "
         "at the front of the hip. Hold it for thirty seconds on each side.</p></article>';"
-        "</script></body></html>", encoding="utf-8")
+        "</script></body></html>",
+        encoding="utf-8",
+    )
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "hip-flexors.html").write_text(dump_dom(source, tmp_path), encoding="utf-8")
@@ -176,24 +191,33 @@ def test_faq_answers_are_found_by_their_question(tmp_path: Path) -> None:
         "<h2>Do I need a referral for physiotherapy?</h2><p>No, you can book directly with us.</p>"
         "<p>Your GP can still refer you if your insurance asks for a referral letter.</p>"
         "<h2>Opening hours</h2><p>We are open from eight in the morning until six in the evening, "
-        "Monday to Friday.</p></div></body></html>", encoding="utf-8")
+        "Monday to Friday.</p></div></body></html>",
+        encoding="utf-8",
+    )
     texts = [p.text for p in read_corpus(tmp_path).passages]
     # The short answer, on its own a fragment, is kept with its question; the rest stays verbatim.
-    assert texts == ["Do I need a referral for physiotherapy? No, you can book directly with us.",
-                     "Your GP can still refer you if your insurance asks for a referral letter.",
-                     "We are open from eight in the morning until six in the evening, Monday to Friday."]
+    assert texts == [
+        "Do I need a referral for physiotherapy? No, you can book directly with us.",
+        "Your GP can still refer you if your insurance asks for a referral letter.",
+        "We are open from eight in the morning until six in the evening, Monday to Friday.",
+    ]
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("handout.docx", b"PK\x03\x04 not really a zip"),
-    ("notes.docx", b"plain text saved with the wrong name"),
-    ("page.html", bytes(range(256)) * 4),
-])
-def test_damaged_documents_are_skipped_with_a_reason_not_a_traceback(tmp_path: Path, name: str,
-                                                                     content: bytes) -> None:
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("handout.docx", b"PK\x03\x04 not really a zip"),
+        ("notes.docx", b"plain text saved with the wrong name"),
+        ("page.html", bytes(range(256)) * 4),
+    ],
+)
+def test_damaged_documents_are_skipped_with_a_reason_not_a_traceback(
+    tmp_path: Path, name: str, content: bytes
+) -> None:
     (tmp_path / name).write_bytes(content)
-    (tmp_path / "notes.txt").write_text("Walking every day keeps the spine moving and the back "
-                                        "muscles strong.\n")
+    (tmp_path / "notes.txt").write_text(
+        "Walking every day keeps the spine moving and the back muscles strong.\n"
+    )
     result = read_corpus(tmp_path)
     assert [p.id for p in result.passages] == ["notes:1"]
     assert [s.file for s in result.skipped] == [name] and result.skipped[0].reason

@@ -60,8 +60,9 @@ def test_a_write_that_fails_is_one_clear_error(tmp_path: Path) -> None:
 
     inbox = Inbox(tmp_path / "inbox.sqlite3")
     inbox._db.close()
-    inbox._db = sqlite3.connect(f"file:{tmp_path / 'inbox.sqlite3'}?mode=ro", uri=True,
-                                check_same_thread=False, isolation_level=None)
+    inbox._db = sqlite3.connect(
+        f"file:{tmp_path / 'inbox.sqlite3'}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+    )
     with pytest.raises(InboxError, match="free disk space"):
         inbox.add([_update(1)])
     with pytest.raises(InboxError, match="cannot write"):

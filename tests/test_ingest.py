@@ -40,8 +40,7 @@ def test_seed_junk_is_dropped_with_its_reason(seed) -> None:
 
 def test_duplicates_point_to_the_copy_that_was_kept(seed) -> None:
     duplicates = {d.id: d.duplicate_of for d in seed.dropped if d.reason == "duplicate"}
-    assert duplicates == {f"{SEED}:33": f"{SEED}:25", f"{SEED}:43": f"{SEED}:31",
-                          f"{SEED}:46": f"{SEED}:9"}
+    assert duplicates == {f"{SEED}:33": f"{SEED}:25", f"{SEED}:43": f"{SEED}:31", f"{SEED}:46": f"{SEED}:9"}
 
 
 def test_back_to_text_tails_are_cut_but_the_paragraph_kept(seed) -> None:
@@ -61,8 +60,11 @@ def test_passages_keep_file_and_paragraph_number_under_the_documents_title(seed)
 
 
 def test_passage_text_is_the_whole_source_paragraph(seed) -> None:
-    lines = [" ".join(ln.split()) for ln in (ROOT / "corpus" / f"{SEED}.txt").read_text().splitlines()
-             if ln.strip()]
+    lines = [
+        " ".join(ln.split())
+        for ln in (ROOT / "corpus" / f"{SEED}.txt").read_text().splitlines()
+        if ln.strip()
+    ]
     for passage in seed.passages:
         number = int(passage.id.split(":")[1])
         assert lines[number - 1].startswith(passage.text)
@@ -76,8 +78,12 @@ def test_sentences_are_exact_pieces_of_the_paragraph(seed) -> None:
 
 def test_sentence_split_keeps_abbreviations_together() -> None:
     text = "Mobility (e.g. walking) helps. Dr. Smith agrees! Does it? Yes."
-    assert split_sentences(text) == ("Mobility (e.g. walking) helps.", "Dr. Smith agrees!",
-                                     "Does it?", "Yes.")
+    assert split_sentences(text) == (
+        "Mobility (e.g. walking) helps.",
+        "Dr. Smith agrees!",
+        "Does it?",
+        "Yes.",
+    )
 
 
 def test_normalise_removes_invisible_characters_and_extra_space() -> None:
@@ -87,14 +93,17 @@ def test_normalise_removes_invisible_characters_and_extra_space() -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("This content is for informational purposes only and is not a substitute for advice "
-         "from your physician.", "site disclaimer"),
-        ("Please log in to your account to continue reading this article and see more.",
-         "account notice"),
-        ("Hi Sarah, thanks so much for this! Would you recommend these stretches after a "
-         "knee operation?", "comment"),
-        ("Maria is a certified strength coach who lives in Denver with two dogs and a cat.",
-         "author bio"),
+        (
+            "This content is for informational purposes only and is not a substitute for advice "
+            "from your physician.",
+            "site disclaimer",
+        ),
+        ("Please log in to your account to continue reading this article and see more.", "account notice"),
+        (
+            "Hi Sarah, thanks so much for this! Would you recommend these stretches after a knee operation?",
+            "comment",
+        ),
+        ("Maria is a certified strength coach who lives in Denver with two dogs and a cat.", "author bio"),
         ("×", "fragment"),
     ],
 )
@@ -103,14 +112,18 @@ def test_new_kinds_of_junk_are_recognised_by_their_shape(text: str, reason: str)
 
 
 def test_ordinary_advice_is_not_mistaken_for_junk() -> None:
-    advice = ("Lie on your back with both knees bent. Pull one knee to your chest and hold for "
-              "thirty seconds, then switch sides. Repeat three times.")
+    advice = (
+        "Lie on your back with both knees bent. Pull one knee to your chest and hold for "
+        "thirty seconds, then switch sides. Repeat three times."
+    )
     assert junk_reason(advice) is None
 
 
 def test_near_duplicates_are_removed(tmp_path: Path) -> None:
-    base = ("Stretch your hamstrings every morning by folding forward from the hips while keeping "
-            "your back long and your knees soft, then hold for ten slow breaths.")
+    base = (
+        "Stretch your hamstrings every morning by folding forward from the hips while keeping "
+        "your back long and your knees soft, then hold for ten slow breaths."
+    )
     (tmp_path / "a.txt").write_text(base + "\n" + base.replace("ten", "10") + "\n")
     result = read_corpus(tmp_path)
     assert [d.reason for d in result.dropped] == ["near duplicate"]
@@ -123,8 +136,14 @@ def test_markdown_and_jsonl_are_read_with_titles_and_urls(tmp_path: Path) -> Non
         "sciatic nerve.\nIt rotates the hip outward.\n\nStretch it gently every day for relief.\n"
     )
     (tmp_path / "faq.jsonl").write_text(
-        json.dumps({"id": "faq-1", "text": "Walking every day keeps the spine moving and the "
-                    "back muscles strong.", "title": "Walking", "url": "https://example.org/w"})
+        json.dumps(
+            {
+                "id": "faq-1",
+                "text": "Walking every day keeps the spine moving and the back muscles strong.",
+                "title": "Walking",
+                "url": "https://example.org/w",
+            }
+        )
         + "\n"
     )
     result = read_corpus(tmp_path)
@@ -137,8 +156,9 @@ def test_markdown_and_jsonl_are_read_with_titles_and_urls(tmp_path: Path) -> Non
 
 
 def test_corpus_readme_is_not_indexed(tmp_path: Path) -> None:
-    (tmp_path / "README.md").write_text("# Corpus\n\nThis folder documents the accepted formats "
-                                        "of corpus files in great detail.\n")
+    (tmp_path / "README.md").write_text(
+        "# Corpus\n\nThis folder documents the accepted formats of corpus files in great detail.\n"
+    )
     (tmp_path / "a.txt").write_text("Gentle walking is one of the best things for a sore back.\n")
     assert [p.id for p in read_corpus(tmp_path).passages] == ["a:1"]
 
@@ -148,8 +168,10 @@ def test_corpus_readme_is_not_indexed(tmp_path: Path) -> None:
     [
         (lambda d: None, "empty corpus"),
         (lambda d: (d / "notes.odt").write_bytes(b"PK"), "unknown format: notes.odt"),
-        (lambda d: (d / "latin1.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1")),
-         "cannot decode latin1.txt"),
+        (
+            lambda d: (d / "latin1.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1")),
+            "cannot decode latin1.txt",
+        ),
         (lambda d: (d / "bad.jsonl").write_text('{"text": "ok"}\nnot json\n'), "bad.jsonl:2"),
     ],
 )
@@ -168,7 +190,8 @@ def test_a_metadata_file_gives_a_document_its_title_and_link(tmp_path: Path) -> 
     text = "Lie on your back and pull one knee to your chest; hold it for thirty seconds."
     (tmp_path / "leaflet.txt").write_text(text + "\n", encoding="utf-8")
     (tmp_path / "leaflet.txt.meta.json").write_text(
-        json.dumps({"title": "Knee hugs", "url": "https://example.org/knee"}), encoding="utf-8")
+        json.dumps({"title": "Knee hugs", "url": "https://example.org/knee"}), encoding="utf-8"
+    )
     [passage] = read_corpus(tmp_path).passages
     assert passage.source == "Knee hugs, paragraph 1" and passage.url == "https://example.org/knee"
 

@@ -45,9 +45,7 @@ def test_a_corpus_without_a_lexicon_has_an_empty_one(tmp_path: Path) -> None:
     assert Lexicon.of_corpus(tmp_path).empty
 
 
-@pytest.mark.parametrize(
-    "content", ["{not json", "[1, 2]", '{"synonyms": {"a": 1}}', '{"synonym": {}}']
-)
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"synonyms": {"a": 1}}', '{"synonym": {}}'])
 def test_a_malformed_lexicon_is_one_clear_error_naming_the_file(tmp_path: Path, content: str) -> None:
     (tmp_path / LEXICON_FILE).write_text(content, encoding="utf-8")
     with pytest.raises(CorpusError, match=LEXICON_FILE):

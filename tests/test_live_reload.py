@@ -74,8 +74,9 @@ def test_questions_keep_being_answered_while_the_index_is_rebuilt_and_swapped(li
 def test_a_damaged_new_index_is_refused_and_the_old_one_keeps_serving(live) -> None:
     corpus, out = live
     retriever = Retriever.open(out)
-    (corpus / "more.txt").write_text("Gentle yoga can ease stiffness in the lower back and hips "
-                                     "when practised a few times a week.\n")
+    (corpus / "more.txt").write_text(
+        "Gentle yoga can ease stiffness in the lower back and hips when practised a few times a week.\n"
+    )
     build_index(corpus, out, cache_dir=CACHE, show_progress=False)
     faiss_file = out / "dense.faiss"
     faiss_file.write_bytes(faiss_file.read_bytes()[:100])

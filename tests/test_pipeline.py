@@ -80,8 +80,12 @@ def test_near_identical_passages_are_never_shown_twice(pipeline) -> None:
 
 
 def test_junk_is_never_served(pipeline) -> None:
-    for question in ("how do I verify my military account?", "who is Kelly the yoga teacher?",
-                     "is this information medical advice?", "Hi John, thanks for the video"):
+    for question in (
+        "how do I verify my military account?",
+        "who is Kelly the yoga teacher?",
+        "is this information medical advice?",
+        "Hi John, thanks for the video",
+    ):
         answer = pipeline.answer(question)
         ids = {sp.passage.id for sp in answer.passages}
         assert not ids & {f"{SEED}:{n}" for n in (8, 10, 28, 32, 35, 38, 41)}

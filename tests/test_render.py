@@ -44,8 +44,12 @@ def visible_text(markup: str) -> str:
 
 
 def _answer(*blocks: Block) -> Answer:
-    return Answer(question="q", kind=AnswerKind.ANSWER,
-                  blocks=(*blocks, Block((Span(DISCLAIMER, italic=True),))), disclaimer=DISCLAIMER)
+    return Answer(
+        question="q",
+        kind=AnswerKind.ANSWER,
+        blocks=(*blocks, Block((Span(DISCLAIMER, italic=True),))),
+        disclaimer=DISCLAIMER,
+    )
 
 
 def test_document_text_is_escaped_so_it_cannot_break_formatting() -> None:
@@ -75,8 +79,7 @@ def test_a_single_block_longer_than_the_limit_is_cut_at_words() -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.text(max_size=1500), st.booleans(), st.booleans()), min_size=1,
-                max_size=12))
+@given(st.lists(st.tuples(st.text(max_size=1500), st.booleans(), st.booleans()), min_size=1, max_size=12))
 def test_any_text_renders_as_valid_html_under_the_limit(pieces) -> None:
     blocks = [Block((Span(text, bold=bold),), quote=quote) for text, bold, quote in pieces]
     parts = telegram_parts(_answer(*blocks))
@@ -91,8 +94,11 @@ def shared_pipeline(pipeline):
     return pipeline
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.text(max_size=400))
 def test_any_unicode_question_gets_a_valid_reply_with_the_disclaimer(shared_pipeline, question) -> None:
     answer = shared_pipeline.answer(question)
@@ -107,10 +113,19 @@ def test_any_unicode_question_gets_a_valid_reply_with_the_disclaimer(shared_pipe
 @pytest.mark.parametrize(
     "question",
     [
-        "   ", "\n\t", "🦴🧘‍♀️💥", "مرحبا، ظهري يؤلمني", "שלום כואב לי הגב", "\u202eevil rtl text",
-        "<b>hip</b> </pre> [x](javascript:alert(1))", "**sciatica** _stretches_ `code`",
-        "/start@LimberBot extra words", "a" * 100_000, "\x00\x01\x02 psoas \x7f",
-        "Rückenschmerzen, was tun?", "腰痛のストレッチ",
+        "   ",
+        "\n\t",
+        "🦴🧘‍♀️💥",
+        "مرحبا، ظهري يؤلمني",
+        "שלום כואב לי הגב",
+        "\u202eevil rtl text",
+        "<b>hip</b> </pre> [x](javascript:alert(1))",
+        "**sciatica** _stretches_ `code`",
+        "/start@LimberBot extra words",
+        "a" * 100_000,
+        "\x00\x01\x02 psoas \x7f",
+        "Rückenschmerzen, was tun?",
+        "腰痛のストレッチ",
     ],
 )
 def test_hostile_and_odd_messages_are_answered_with_the_disclaimer(pipeline, question) -> None:
@@ -140,10 +155,17 @@ def test_every_reply_of_bot_replies_ends_with_the_disclaimer_and_the_renderer_ad
 
     examples = Block.plain("e.g.")
     for blocks in (
-        replies.welcome("backs", examples), replies.help_text("backs", examples, "limber_bot"),
-        replies.about(3, ["a.txt", "medquad.txt"], "m"), replies.privacy(30),
-        replies.forgotten({}), replies.forgotten({"votes": 1}), replies.unknown_command("/x"),
-        replies.busy(), replies.only_text(), replies.rate_limited(5), replies.apology(),
+        replies.welcome("backs", examples),
+        replies.help_text("backs", examples, "limber_bot"),
+        replies.about(3, ["a.txt", "medquad.txt"], "m"),
+        replies.privacy(30),
+        replies.forgotten({}),
+        replies.forgotten({"votes": 1}),
+        replies.unknown_command("/x"),
+        replies.busy(),
+        replies.only_text(),
+        replies.rate_limited(5),
+        replies.apology(),
     ):
         assert blocks[-1] == replies.disclaimer_block()
         assert sum(DISCLAIMER in block.text for block in blocks) == 1

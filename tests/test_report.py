@@ -36,10 +36,16 @@ def filled(tmp_path: Path, pipeline) -> Path:
         log = UnansweredLog(store)
         days = [
             [*TENNIS, "How do I stretch tight hip flexors?", "What stretches help sciatica?"],
-            ["What is the capital of France?", "How do I stretch tight hip flexors?",
-             "I want to kill myself"],
-            ["I suddenly can't control my bladder and my lower back pain is terrible",
-             TENNIS[0], "What stretches help sciatica?"],
+            [
+                "What is the capital of France?",
+                "How do I stretch tight hip flexors?",
+                "I want to kill myself",
+            ],
+            [
+                "I suddenly can't control my bladder and my lower back pain is terrible",
+                TENNIS[0],
+                "What stretches help sciatica?",
+            ],
         ]
         for day, questions in enumerate(days):
             clock.now = NOW - timedelta(days=2 - day, hours=2)
@@ -47,8 +53,9 @@ def filled(tmp_path: Path, pipeline) -> Path:
                 answer = pipeline.answer(question)
                 log.observe(answer, chat_id=chat)
                 if question == "What stretches help sciatica?":
-                    store.record(question=question, passage_id=answer.passages[0].passage.id,
-                                 vote="down", chat_id=chat)
+                    store.record(
+                        question=question, passage_id=answer.passages[0].passage.id, vote="down", chat_id=chat
+                    )
                     log.vote(answer, 0, "down", chat_id=chat)
     return path
 
@@ -78,8 +85,10 @@ def test_report_leaves_out_what_is_older_than_the_days_asked_for(filled: Path, r
         report = build_report(store, retriever, days=1, now=NOW)
     assert [d.day for d in report.daily] == ["2026-11-30"]
     assert {q for g in report.groups for q in g.questions} == {
-        TENNIS[0], "I suddenly can't control my bladder and my lower back pain is terrible",
-        "What stretches help sciatica?"}
+        TENNIS[0],
+        "I suddenly can't control my bladder and my lower back pain is terrible",
+        "What stretches help sciatica?",
+    }
 
 
 def test_terminal_report_is_three_tables(filled: Path, retriever) -> None:
@@ -117,8 +126,9 @@ def test_html_report_is_one_self_contained_page(filled: Path, retriever) -> None
 
 def test_html_report_escapes_what_users_wrote(tmp_path: Path, retriever) -> None:
     with FeedbackStore(tmp_path / "f" / "f.sqlite3", clock=lambda: NOW) as store:
-        store.record(question="<script>alert(1)</script> & my back?", passage_id="x:1",
-                     vote="down", chat_id=1)
+        store.record(
+            question="<script>alert(1)</script> & my back?", passage_id="x:1", vote="down", chat_id=1
+        )
         page = report_html(build_report(store, retriever, days=1, now=NOW))
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; my back?" in page
 
@@ -129,14 +139,14 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
-def test_html_report_renders_in_a_real_browser_with_its_chart(filled: Path, retriever,
-                                                              tmp_path: Path) -> None:
+def test_html_report_renders_in_a_real_browser_with_its_chart(
+    filled: Path, retriever, tmp_path: Path
+) -> None:
     from PIL import Image
 
     with FeedbackStore(filled) as store:
         page = tmp_path / "report.html"
-        page.write_text(report_html(build_report(store, retriever, days=3, now=NOW)),
-                        encoding="utf-8")
+        page.write_text(report_html(build_report(store, retriever, days=3, now=NOW)), encoding="utf-8")
     png = screenshot(page, tmp_path / "report.png", width=1200, height=900)
     assert _png_size(png) == (1200, 900)
     assert png.stat().st_size > 20_000  # text, tables and a chart, not a blank page
@@ -147,8 +157,9 @@ def test_html_report_renders_in_a_real_browser_with_its_chart(filled: Path, retr
         assert rgb in colours, f"no {colour} bar in the screenshot"
 
 
-def test_report_command_prints_tables_and_writes_the_page(filled: Path, seed_index: Path,
-                                                          tmp_path: Path, monkeypatch, capsys) -> None:
+def test_report_command_prints_tables_and_writes_the_page(
+    filled: Path, seed_index: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
     monkeypatch.setenv("LIMBER_FEEDBACK_DB", str(filled))
     html_file = tmp_path / "out" / "report.html"
     assert main(["report", "--index", str(seed_index), "--days", "30", "--html", str(html_file)]) == 0
@@ -157,8 +168,9 @@ def test_report_command_prints_tables_and_writes_the_page(filled: Path, seed_ind
     assert html_file.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-def test_report_without_a_feedback_database_is_one_clear_line(tmp_path: Path, seed_index: Path,
-                                                              monkeypatch, capsys) -> None:
+def test_report_without_a_feedback_database_is_one_clear_line(
+    tmp_path: Path, seed_index: Path, monkeypatch, capsys
+) -> None:
     monkeypatch.setenv("LIMBER_FEEDBACK_DB", str(tmp_path / "none.sqlite3"))
     assert main(["report", "--index", str(seed_index)]) == 2
     err = capsys.readouterr().err

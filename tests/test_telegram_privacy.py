@@ -49,7 +49,8 @@ async def test_unanswered_question_is_kept_with_a_salted_hash_never_the_chat_id(
     assert await bot.fake.until(lambda: _count(db, "unanswered") == 1)
     with contextlib.closing(sqlite3.connect(db)) as connection:
         [(question, kind, chat_hash)] = connection.execute(
-            "SELECT question, kind, chat_hash FROM unanswered").fetchall()
+            "SELECT question, kind, chat_hash FROM unanswered"
+        ).fetchall()
     assert (question, kind) == (OFF_TOPIC, "no_answer")
     assert str(chat_id) not in chat_hash and str(chat_id).encode() not in db.read_bytes()
 
@@ -91,8 +92,13 @@ async def test_expired_rows_are_deleted_at_start(start_bot, tmp_path: Path) -> N
     old = datetime.now(UTC) - timedelta(days=31)
     with FeedbackStore(db, clock=lambda: old) as store:
         store.record(question="old question", passage_id=None, vote="down", chat_id=1)
-        store.record(question="recent", passage_id=None, vote="down", chat_id=1,
-                     at=datetime.now(UTC) - timedelta(days=29))
+        store.record(
+            question="recent",
+            passage_id=None,
+            vote="down",
+            chat_id=1,
+            at=datetime.now(UTC) - timedelta(days=29),
+        )
     bot = await start_bot(feedback_db=db)
     await bot.ask("/help")  # the bot is up: start-up is over
     with FeedbackStore(db) as store:

@@ -109,8 +109,13 @@ class Harness:
         menus = len(self.fake.requests("setMyCommands"))
         started = time.monotonic()
         with log_path.open("wb") as log:  # a file, not a pipe: a full pipe would stall the bot
-            process = subprocess.Popen([sys.executable, "-m", "bot", "telegram"], cwd=ROOT,
-                                       env=self.environment, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "telegram"],
+                cwd=ROOT,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         bot = BotProcess(name, process, log_path, started)
         self.processes.append(bot)
         up = self.fake.wait_until(
@@ -124,13 +129,15 @@ class Harness:
         """``count`` users' messages, round-robin over ``chats`` private chats."""
         keys = []
         for number in range(count):
-            message = self.fake.message(QUESTIONS[(number + number // chats) % len(QUESTIONS)],
-                                        user_id=first_chat + number % chats)
+            message = self.fake.message(
+                QUESTIONS[(number + number // chats) % len(QUESTIONS)], user_id=first_chat + number % chats
+            )
             keys.append((message["chat"]["id"], message["message_id"]))
         return keys
 
-    def wait_answered(self, keys: list[Key], *, by: BotProcess | None = None,
-                      timeout: float = ANSWER_TIMEOUT) -> None:
+    def wait_answered(
+        self, keys: list[Key], *, by: BotProcess | None = None, timeout: float = ANSWER_TIMEOUT
+    ) -> None:
         """Until each of ``keys`` has a reply (sent by the process ``by``, if given)."""
         wanted = set(keys)
         since = -1.0 if by is None else by.started
@@ -150,8 +157,7 @@ class Harness:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with sqlite3.connect(self.tmp_path / "inbox.sqlite3") as db:
-                (left,) = db.execute(
-                    "SELECT COUNT(*) FROM updates WHERE answered_at IS NULL").fetchone()
+                (left,) = db.execute("SELECT COUNT(*) FROM updates WHERE answered_at IS NULL").fetchone()
             if not left:
                 return
             time.sleep(0.02)
@@ -255,8 +261,7 @@ def sends_in_flight_at_kill(fake: FakeBotApi, tmp_path: Path, killed: BotProcess
     import sqlite3
 
     with sqlite3.connect(tmp_path / "inbox.sqlite3") as db:
-        unanswered = {row[0] for row in db.execute(
-            "SELECT update_id FROM updates WHERE answered_at IS NULL")}
+        unanswered = {row[0] for row in db.execute("SELECT update_id FROM updates WHERE answered_at IS NULL")}
     ids = update_ids(fake)
     assert killed.ended is not None
     recent = answers_between(fake, killed.ended - IN_FLIGHT, killed.ended)
@@ -298,7 +303,8 @@ def test_hard_kill_mid_batch_loses_no_update_and_answers_none_twice(harness: Har
     ledger = Ledger.of(fake, first.started, second.started)
     ids = update_ids(fake)
     confirmed_unanswered = ledger.confirmed({ids[key] for key in batch1}) - {
-        ids[key] for key in answered_by_first}
+        ids[key] for key in answered_by_first
+    }
     assert confirmed_unanswered, "the kill must land after Telegram forgot some unanswered update"
     assert second.terminate() == 0, second.log()
 
@@ -309,15 +315,15 @@ def test_hard_kill_mid_batch_loses_no_update_and_answers_none_twice(harness: Har
     assert set(replies) <= set(batch1) | set(batch2), "a reply to a message nobody sent"
     assert fake.pending_updates() == 0
     check_every_reply(fake)
-    print(f"\nhard kill: {len(batch1)} asked, {answered_before_kill} answered before the kill, "
-          f"{len(confirmed_unanswered)} confirmed to Telegram but unanswered, all answered after "
-          f"the restart from the inbox; 0 lost, {len(twice)} twice (a send in flight at the kill)")
+    print(
+        f"\nhard kill: {len(batch1)} asked, {answered_before_kill} answered before the kill, "
+        f"{len(confirmed_unanswered)} confirmed to Telegram but unanswered, all answered after "
+        f"the restart from the inbox; 0 lost, {len(twice)} twice (a send in flight at the kill)"
+    )
 
 
 @pytest.mark.parametrize("stop", ["SIGKILL", "SIGTERM"])
-def test_updates_sent_while_the_bot_is_down_are_answered_after_restart(
-    harness: Harness, stop: str
-) -> None:
+def test_updates_sent_while_the_bot_is_down_are_answered_after_restart(harness: Harness, stop: str) -> None:
     """Telegram keeps undelivered updates (up to 24 h): the next process answers each once.
 
     With SIGKILL the dead process's open long poll is still answered, into a dead
@@ -348,9 +354,11 @@ def test_updates_sent_while_the_bot_is_down_are_answered_after_restart(
     assert replies[warm_up] == 1  # and the update before the stop was not repeated
     assert fake.pending_updates() == 0
     check_every_reply(fake)
-    print(f"\n{stop} then restart: {len(down)} updates sent while down, each answered once "
-          f"within {max(c.at for c in fake.requests('sendMessage')) - second.started:.1f} s "
-          f"of the restart")
+    print(
+        f"\n{stop} then restart: {len(down)} updates sent while down, each answered once "
+        f"within {max(c.at for c in fake.requests('sendMessage')) - second.started:.1f} s "
+        f"of the restart"
+    )
 
 
 def test_hard_kill_before_the_fetch_is_confirmed_answers_each_once_from_the_inbox(
@@ -392,9 +400,11 @@ def test_hard_kill_before_the_fetch_is_confirmed_answers_each_once_from_the_inbo
     # The inbox already holds the batch: the new process's first call confirms it all.
     assert int(first_poll.params.get("offset") or 0) > max(ids[key] for key in batch)
     check_every_reply(fake)
-    print(f"\nkill before confirmation: {len(batch)} fetched, none confirmed, "
-          f"{sum(by_first.values())} answered by the first process, the rest from the inbox, "
-          f"{len(twice)} twice (a send in flight at the kill), 0 lost")
+    print(
+        f"\nkill before confirmation: {len(batch)} fetched, none confirmed, "
+        f"{sum(by_first.values())} answered by the first process, the rest from the inbox, "
+        f"{len(twice)} twice (a send in flight at the kill), 0 lost"
+    )
 
 
 def test_sigkill_at_random_moments_loses_no_update(seed_index: Path, tmp_path: Path) -> None:
@@ -406,8 +416,7 @@ def test_sigkill_at_random_moments_loses_no_update(seed_index: Path, tmp_path: P
     import importlib.util
     import random
 
-    spec = importlib.util.spec_from_file_location("kill_campaign",
-                                                  ROOT / "scripts" / "kill_campaign.py")
+    spec = importlib.util.spec_from_file_location("kill_campaign", ROOT / "scripts" / "kill_campaign.py")
     campaign = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(campaign)  # type: ignore[union-attr]
     seed = random.randrange(1 << 30)  # a new moment every time; the seed reproduces a failure

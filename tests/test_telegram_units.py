@@ -79,8 +79,7 @@ def test_answer_tag_changes_with_the_question_and_the_passages(pipeline) -> None
     answer = pipeline.answer("How do I stretch tight hip flexors?")
     assert answer_tag(answer) == answer_tag(pipeline.answer("How do I stretch tight hip flexors?"))
     assert answer_tag(answer) != answer_tag(pipeline.answer("What stretches help sciatica?"))
-    fewer = Answer(answer.question, answer.kind, answer.blocks, answer.disclaimer,
-                   answer.passages[:1])
+    fewer = Answer(answer.question, answer.kind, answer.blocks, answer.disclaimer, answer.passages[:1])
     assert answer_tag(fewer) != answer_tag(answer)  # the index changed: old buttons go stale
 
 
@@ -106,13 +105,16 @@ def test_rate_limit_warns_once_per_window_then_stays_silent() -> None:
 def test_rate_limit_window_slides_and_a_new_excess_is_told_again() -> None:
     clock = Clock()
     limiter = UserRateLimiter(2, window=60, clock=clock)
-    assert [limiter.check(1) for _ in range(3)] == [Admission.ALLOW, Admission.ALLOW,
-                                                     Admission.WARN]
+    assert [limiter.check(1) for _ in range(3)] == [Admission.ALLOW, Admission.ALLOW, Admission.WARN]
     clock.now += 30
     assert limiter.check(1) is Admission.SILENT
     clock.now += 31  # the first two answers are more than a minute old
-    assert [limiter.check(1) for _ in range(4)] == [Admission.ALLOW, Admission.ALLOW,
-                                                     Admission.WARN, Admission.SILENT]
+    assert [limiter.check(1) for _ in range(4)] == [
+        Admission.ALLOW,
+        Admission.ALLOW,
+        Admission.WARN,
+        Admission.SILENT,
+    ]
 
 
 def test_rate_limit_of_zero_means_no_limit() -> None:
@@ -224,8 +226,10 @@ def test_garbled_server_response_counts_as_transient() -> None:
 
 
 def test_plain_text_fallback_keeps_the_text_links_and_disclaimer() -> None:
-    markup = ('<blockquote><b>Stretch</b> &lt;gently&gt; &amp; slowly</blockquote>\n\n'
-              'Source: <a href="https://example.org/a?b=1&amp;c=2">Example</a>')
+    markup = (
+        "<blockquote><b>Stretch</b> &lt;gently&gt; &amp; slowly</blockquote>\n\n"
+        'Source: <a href="https://example.org/a?b=1&amp;c=2">Example</a>'
+    )
     plain = _as_plain_text(markup)
     assert plain.startswith("Stretch <gently> & slowly")
     assert "Example (https://example.org/a?b=1&c=2)" in plain
@@ -241,8 +245,9 @@ def test_self_hosted_bot_api_url_gives_the_matching_file_url() -> None:
 
 
 def test_webhook_gets_the_path_of_its_url_and_a_secret_even_when_none_is_set() -> None:
-    settings = Settings(telegram_token=TEST_TOKEN, webhook_url="https://example.org/hooks/limber",
-                        webhook_port=8443)
+    settings = Settings(
+        telegram_token=TEST_TOKEN, webhook_url="https://example.org/hooks/limber", webhook_port=8443
+    )
     options = webhook_options(settings)
     assert options["url_path"] == "hooks/limber"
     assert options["secret_token"] and len(options["secret_token"]) >= 32
@@ -278,13 +283,18 @@ def test_fake_server_refuses_html_that_telegram_refuses(markup: str, ok: bool) -
 def test_every_block_the_renderer_makes_is_valid_telegram_html(pipeline) -> None:
     from bot.render import telegram_parts
 
-    for question in ["How do I stretch tight hip flexors?", "hello", "help", "<b>&amp;</b> & <",
-                     "I can't feel my groin and I can't pee", "quelle heure est-il"]:
+    for question in [
+        "How do I stretch tight hip flexors?",
+        "hello",
+        "help",
+        "<b>&amp;</b> & <",
+        "I can't feel my groin and I can't pee",
+        "quelle heure est-il",
+    ]:
         answer = pipeline.answer(question)
         for part in telegram_parts(answer):
             assert html_problem(part) is None, part
-    long = Answer("q", AnswerKind.ANSWER, (Block.plain("<&>" * 3000), Block.plain(DISCLAIMER)),
-                  DISCLAIMER)
+    long = Answer("q", AnswerKind.ANSWER, (Block.plain("<&>" * 3000), Block.plain(DISCLAIMER)), DISCLAIMER)
     assert all(html_problem(p) is None and len(p) <= 4096 for p in telegram_parts(long))
 
 
@@ -299,8 +309,9 @@ def test_log_lines_are_scrubbed_of_the_token_even_in_tracebacks() -> None:
     except RuntimeError:
         import sys
 
-        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "url was %s", (TEST_TOKEN,),
-                                   sys.exc_info())
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "url was %s", (TEST_TOKEN,), sys.exc_info()
+        )
     line = formatter.format(record)
     assert TEST_TOKEN not in line and line.count("<redacted>") == 2
 
@@ -321,7 +332,8 @@ def test_the_random_webhook_secret_never_reaches_a_debug_log_line(capsys) -> Non
     try:
         secret = webhook_options(settings)["secret_token"]
         logging.getLogger("limber.test.ExtBot").debug(  # as PTB's debug line would say it
-            "Calling Bot API endpoint `setWebhook` with parameters `{'secret_token': '%s'}`", secret)
+            "Calling Bot API endpoint `setWebhook` with parameters `{'secret_token': '%s'}`", secret
+        )
         logged = capsys.readouterr().err
     finally:
         logging.getLogger().handlers.clear()

@@ -35,8 +35,12 @@ def faq(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     (root / "corpus").mkdir()
     (root / "corpus" / "faq.md").write_text(FAQ, encoding="utf-8")
     lines = [
-        {"id": "q1", "title": "What is plantar fasciitis?", "text": "An irritation of the thick band of "
-         "tissue along the sole, felt as a stabbing heel pain with the first steps of the day."},
+        {
+            "id": "q1",
+            "title": "What is plantar fasciitis?",
+            "text": "An irritation of the thick band of "
+            "tissue along the sole, felt as a stabbing heel pain with the first steps of the day.",
+        },
         {"id": "q2", "text": "Ice, calf stretches and cushioned shoes ease most heel pain in some months."},
     ]
     (root / "corpus" / "feet.jsonl").write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")

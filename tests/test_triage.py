@@ -40,8 +40,14 @@ def test_the_shipped_model_was_trained_on_the_shipped_examples() -> None:
 
 
 def test_examples_name_a_known_category_and_an_author_each() -> None:
-    allowed = {c.value for c in Category} | {"none", "lookalike", "ordinary", "dose", "small_talk",
-                                             "off_topic"}
+    allowed = {c.value for c in Category} | {
+        "none",
+        "lookalike",
+        "ordinary",
+        "dose",
+        "small_talk",
+        "off_topic",
+    }
     rows = [json.loads(line) for line in EXAMPLES_PATH.read_text(encoding="utf-8").splitlines()]
     assert all(set(r) == {"text", "category", "author"} and r["category"] in allowed for r in rows)
     assert len({r["author"] for r in rows}) >= 5  # several writers, so no one voice dominates
@@ -61,12 +67,24 @@ def test_training_fits_and_calibrates_on_a_small_example_file(tmp_path: Path) ->
 
     rows = []
     texts = {
-        "crisis": ["i want to end my life", "thinking of taking all my pills tonight",
-                   "nobody would miss me if i was gone", "i keep cutting myself"],
-        "cauda_equina": ["cant pee and my back is agony", "numb around my bum and groin since today",
-                         "wet myself without noticing, bad back", "no feeling down below and sciatica"],
-        "none": ["how do i stretch my hip flexors", "best stretch for a stiff lower back",
-                 "what is the SI joint", "thanks that helped"],
+        "crisis": [
+            "i want to end my life",
+            "thinking of taking all my pills tonight",
+            "nobody would miss me if i was gone",
+            "i keep cutting myself",
+        ],
+        "cauda_equina": [
+            "cant pee and my back is agony",
+            "numb around my bum and groin since today",
+            "wet myself without noticing, bad back",
+            "no feeling down below and sciatica",
+        ],
+        "none": [
+            "how do i stretch my hip flexors",
+            "best stretch for a stiff lower back",
+            "what is the SI joint",
+            "thanks that helped",
+        ],
     }
     for author in ("one", "two"):
         for category, items in texts.items():

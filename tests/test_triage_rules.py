@@ -203,7 +203,9 @@ def test_fever_without_back_pain_is_not_a_back_red_flag() -> None:
 
 def test_fever_with_back_pain_is_urgent() -> None:
     assert decision(assess("back pain and a temperature of 38.9")) == (
-        TriageKind.RED_FLAG, "fever_with_back_pain", "urgent"
+        TriageKind.RED_FLAG,
+        "fever_with_back_pain",
+        "urgent",
     )
 
 
@@ -344,7 +346,6 @@ def test_real_words_next_to_red_flag_terms_are_not_misread_as_typos(text: str) -
     assert assess(text) is None
 
 
-
 def test_curly_apostrophes_and_full_width_letters_are_normalised() -> None:
     assert kind_of("I can\u2019t pee and my back hurts") == "red_flag"
     full_width = "\uff29 \uff23\uff21\uff2e'\uff34 \uff30\uff25\uff25, my back hurts"  # I CAN'T PEE
@@ -413,10 +414,20 @@ def test_crisis_message_encourages_contacting_a_person_and_never_mentions_method
 
 def test_public_api_is_exported() -> None:
     assert set(triage_package.__all__) >= {
-        "Triage", "TriageKind", "assess", "red_flag_message", "crisis_message",
+        "Triage",
+        "TriageKind",
+        "assess",
+        "red_flag_message",
+        "crisis_message",
     }
     assert {k.value for k in TriageKind} == {
-        "crisis", "red_flag", "greeting", "acknowledgement", "help", "dose", "not_english",
+        "crisis",
+        "red_flag",
+        "greeting",
+        "acknowledgement",
+        "help",
+        "dose",
+        "not_english",
     }
 
 

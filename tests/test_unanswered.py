@@ -42,13 +42,22 @@ def store(tmp_path: Path, clock: Clock):
 
 def test_only_questions_the_documents_could_not_answer_are_kept(pipeline, store) -> None:
     log = UnansweredLog(store)
-    kinds = {q: log.observe(pipeline.answer(q), chat_id=7)
-             for q in (OFF_TOPIC, DOSE, RED_FLAG_ONLY, ANSWERABLE, "hello")}
-    assert kinds == {OFF_TOPIC: UnansweredKind.NO_ANSWER, DOSE: None,
-                     RED_FLAG_ONLY: UnansweredKind.RED_FLAG_ONLY, ANSWERABLE: None, "hello": None}
+    kinds = {
+        q: log.observe(pipeline.answer(q), chat_id=7)
+        for q in (OFF_TOPIC, DOSE, RED_FLAG_ONLY, ANSWERABLE, "hello")
+    }
+    assert kinds == {
+        OFF_TOPIC: UnansweredKind.NO_ANSWER,
+        DOSE: None,
+        RED_FLAG_ONLY: UnansweredKind.RED_FLAG_ONLY,
+        ANSWERABLE: None,
+        "hello": None,
+    }
     rows = log.rows()
     assert [(r.question, r.kind, r.passage_id) for r in rows] == [
-        (OFF_TOPIC, UnansweredKind.NO_ANSWER, ""), (RED_FLAG_ONLY, UnansweredKind.RED_FLAG_ONLY, "")]
+        (OFF_TOPIC, UnansweredKind.NO_ANSWER, ""),
+        (RED_FLAG_ONLY, UnansweredKind.RED_FLAG_ONLY, ""),
+    ]
     assert all(r.chat_hash == store.chat_hash(7) for r in rows)
     assert rows[0].created_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
     counts = log.daily_counts()["2026-11-20"]

@@ -105,13 +105,20 @@ _FOREIGN_WORDS = {
         "quando como perna quadril nas dos"
     ),
     "it": words(
-        "il lo gli della sono ho di schiena dolore mi fa male che una molto ciao grazie anca "
-        "gamba mal"
+        "il lo gli della sono ho di schiena dolore mi fa male che una molto ciao grazie anca gamba mal"
     ),
     "nl": words("ik het een niet mijn rug pijn heb met van wat hoe doe rugpijn"),
 }
-_DIACRITIC_LANG = (("ñ", "es"), ("ß", "de"), ("ä", "de"), ("ö", "de"), ("ü", "de"), ("ã", "pt"),
-                   ("õ", "pt"), ("ç", "fr"))
+_DIACRITIC_LANG = (
+    ("ñ", "es"),
+    ("ß", "de"),
+    ("ä", "de"),
+    ("ö", "de"),
+    ("ü", "de"),
+    ("ã", "pt"),
+    ("õ", "pt"),
+    ("ç", "fr"),
+)
 
 _DRUG = (
     r"ibuprofen|ibuprofin|ibuprophen|advil|motrin|nurofen|naproxen|naproxin|aleve|naprosyn|"
@@ -182,8 +189,8 @@ def not_english(doc: Doc) -> Triage | None:
     letters = [c for c in doc.text if c.isalpha()]
     if not letters:
         return None
-    non_latin = 0 if doc.text.isascii() else sum(
-        not unicodedata.name(c, "").startswith("LATIN") for c in letters
+    non_latin = (
+        0 if doc.text.isascii() else sum(not unicodedata.name(c, "").startswith("LATIN") for c in letters)
     )
     if non_latin * 2 > len(letters):
         return Triage(TriageKind.NOT_ENGLISH, "not_english:non_latin_script")

@@ -104,20 +104,23 @@ class TriageClassifier:
     # -- the model file --------------------------------------------------------------------
 
     def to_json(self, *, model_name: str, digest: str, notes: dict[str, object]) -> str:
-        return json.dumps(
-            {
-                "format": FORMAT,
-                "embedding_model": model_name,
-                "examples_sha256": digest,
-                "classes": self.classes,
-                "crisis_threshold": self.crisis_threshold,
-                "red_flag_threshold": self.red_flag_threshold,
-                "bias": [round(float(b), 6) for b in self.bias],
-                "weights": [[round(float(w), 6) for w in row] for row in self.weights],
-                "notes": notes,
-            },
-            indent=1,
-        ) + "\n"
+        return (
+            json.dumps(
+                {
+                    "format": FORMAT,
+                    "embedding_model": model_name,
+                    "examples_sha256": digest,
+                    "classes": self.classes,
+                    "crisis_threshold": self.crisis_threshold,
+                    "red_flag_threshold": self.red_flag_threshold,
+                    "bias": [round(float(b), 6) for b in self.bias],
+                    "weights": [[round(float(w), 6) for w in row] for row in self.weights],
+                    "notes": notes,
+                },
+                indent=1,
+            )
+            + "\n"
+        )
 
     @classmethod
     def from_file(cls, path: Path) -> TriageClassifier:

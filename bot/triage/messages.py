@@ -26,8 +26,7 @@ _WHY = {
         f"pain, can be a sign of {_CES}. It needs emergency care."
     ),
     "cauda_equina:bowel": (
-        "Loss of bowel control together with back pain can be a sign of "
-        f"{_CES}. It needs emergency care."
+        f"Loss of bowel control together with back pain can be a sign of {_CES}. It needs emergency care."
     ),
     "cauda_equina:saddle_numbness": (
         "Numbness or tingling around your genitals, bottom, anus or inner thighs (the "
@@ -38,8 +37,7 @@ _WHY = {
         f"with back pain can be a sign of {_CES}. It needs emergency care."
     ),
     "cauda_equina:bilateral_sciatica": (
-        "Sciatica, numbness or weakness in both legs can be a sign of "
-        f"{_CES}. It needs emergency care."
+        f"Sciatica, numbness or weakness in both legs can be a sign of {_CES}. It needs emergency care."
     ),
     "cauda_equina:suspected": (
         f"If you think you might have {_CES}, it needs to be checked in an emergency "
@@ -88,15 +86,13 @@ _WHY = {
         "rule out anything spreading to the spine."
     ),
     "weight_loss_with_back_pain": (
-        "Back pain together with weight loss you can't explain needs to be checked by a doctor "
-        "soon."
+        "Back pain together with weight loss you can't explain needs to be checked by a doctor soon."
     ),
     "infection_risk:iv_drug_use": (
         "Back pain in someone who injects drugs can be a sign of an infection in the spine."
     ),
     "infection_risk:immunosuppression": (
-        "Back pain in someone with a weakened immune system can be a sign of an infection in "
-        "the spine."
+        "Back pain in someone with a weakened immune system can be a sign of an infection in the spine."
     ),
     "fracture_risk:osteoporosis_or_steroids": (
         "Back pain after a fall, or that comes on suddenly, in someone with osteoporosis or who "
@@ -151,7 +147,6 @@ _SOMEONE_ELSE = (
 )
 
 
-
 def red_flag_message(t: Triage) -> str:
     """Plain text telling the user to seek care now, specific to ``t.reason`` or its category.
 
@@ -163,8 +158,9 @@ def red_flag_message(t: Triage) -> str:
     parts = [why or _WHY_DEFAULT, action]
     if t.about_someone_else:
         parts.append(_SOMEONE_ELSE)
-    parts.append("Limber is an automated bot: it can't examine anyone, so please don't rely on it "
-                 "for these symptoms.")
+    parts.append(
+        "Limber is an automated bot: it can't examine anyone, so please don't rely on it for these symptoms."
+    )
     return "\n\n".join(parts)
 
 
@@ -174,8 +170,8 @@ def crisis_message(t: Triage | None = None) -> str:
     opening = (
         "I'm really sorry you're worried about someone. If they might act on it, stay with them "
         "if you safely can, and get help now."
-        if someone_else else
-        "I'm really sorry you're going through this. You don't have to face it alone, and "
+        if someone_else
+        else "I'm really sorry you're going through this. You don't have to face it alone, and "
         "talking to someone can help right now."
     )
     return (

@@ -22,9 +22,7 @@ CLAUSE_BREAK = re.compile(
     r"cuz|coz|since|while|which|who|n)\b"
 )
 # A hypothetical "if" reaches across "and" but not across a comma or "but".
-_HYPO_BREAK = re.compile(
-    r"[,:()]|\s[-\u2013\u2014]\s|\b(?:but|however|although|though|because|cuz)\b"
-)
+_HYPO_BREAK = re.compile(r"[,:()]|\s[-\u2013\u2014]\s|\b(?:but|however|although|though|because|cuz)\b")
 
 _NEGATORS = words(
     "no not never without nor neither none zero denies deny denied cannot cant dont "
@@ -44,12 +42,8 @@ _NEG_WINDOW = 5  # tokens before a symptom that a negator may govern
 _HYPOTHETICAL = re.compile(
     r"\b(?:if|what if|in case|suppose|supposing|unless|whether|should i ever|when would)\b"
 )
-_NOT_HYPOTHETICAL = re.compile(
-    r"\b(?:not sure|unsure|wonder\w*|know|see|check|tell|ask\w*|even|as|idk) if\b"
-)
-_POST_NEGATION = re.compile(
-    r"\s*(?:[:?]|\s[-\u2013\u2014])\s*(?:no|none|nope|nil|negative|not really)\b"
-)
+_NOT_HYPOTHETICAL = re.compile(r"\b(?:not sure|unsure|wonder\w*|know|see|check|tell|ask\w*|even|as|idk) if\b")
+_POST_NEGATION = re.compile(r"\s*(?:[:?]|\s[-\u2013\u2014])\s*(?:no|none|nope|nil|negative|not really)\b")
 
 _FIRST_PERSON = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself|we|we're|we've|our)\b"

@@ -50,9 +50,7 @@ class Rule:
     def fires(self, doc: Doc) -> bool:
         if self.unless_anywhere and self.unless_anywhere.search(doc.text):
             return False
-        return any(True for _ in self._live(doc)) and all(
-            occurs(p, doc) for p in self.requires
-        )
+        return any(True for _ in self._live(doc)) and all(occurs(p, doc) for p in self.requires)
 
     def _live(self, doc: Doc) -> Iterator[re.Match[str]]:
         for m in self.pattern.finditer(doc.text):
@@ -95,7 +93,6 @@ _NEG_WORD = (
 def _gap(n: int) -> str:
     """Up to n filler words, none a negator ("my legs don't feel weak" is not a report)."""
     return rf"(?:(?!{_NEG_WORD}\b)[\w'-]+ ){{0,{n}}}?"
-
 
 
 _LEG = r"(?:legs?|feet|foot|thighs?|calf|calves|shins?|ankles?|toes?|heels?)"
@@ -181,9 +178,7 @@ _FEELS_FINE = rx(
     r"ok)\b",
     r"\bfeel everything when i touch\b",
 )
-_CYCLING = rx(
-    r"\b(?:bike|bicycle|cycl\w*|saddle sores?|spin class|spinning|peloton|ride|riding)\b"
-)
+_CYCLING = rx(r"\b(?:bike|bicycle|cycl\w*|saddle sores?|spin class|spinning|peloton|ride|riding)\b")
 
 # ---- crisis --------------------------------------------------------------------------
 
@@ -516,8 +511,10 @@ EMERGENCY_RULES: tuple[Rule, ...] = (
             r"(?: [\w']+){0,2}? cauda equina\b",
         ),
         EMERGENCY,
-        unless=rx(r"\b(?:do i|could i|might i|how (?:do|would|can|will) i (?:know|tell)|"
-                   r"had surgery|years ago|history of)\b"),
+        unless=rx(
+            r"\b(?:do i|could i|might i|how (?:do|would|can|will) i (?:know|tell)|"
+            r"had surgery|years ago|history of)\b"
+        ),
     ),
     Rule(
         "neuro:foot_drop",
@@ -642,8 +639,12 @@ EMERGENCY_RULES: tuple[Rule, ...] = (
             r"arm|arm|jaw)\b",
         ),
         EMERGENCY,
-        requires=(rx(r"\b(?:chest|heart|sweat\w*|breath\w*|jaw|left arm|nause\w*|sick|"
-                      r"dizz\w*|faint\w*|clammy)\b"),),
+        requires=(
+            rx(
+                r"\b(?:chest|heart|sweat\w*|breath\w*|jaw|left arm|nause\w*|sick|"
+                r"dizz\w*|faint\w*|clammy)\b"
+            ),
+        ),
         # A tight chest from hunching at a desk is posture; stretches are the answer.
         unless=rx(
             r"\b(?:stretch\w*|pecs?|pectoral\w*|posture|hunch\w*|slouch\w*|muscles?|opener|"

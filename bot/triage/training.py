@@ -30,9 +30,16 @@ _URGENT = {c.value for c in Category}
 
 
 def load_examples(path: Path) -> list[dict[str, str]]:
-    return read_jsonl(path, lambda row: {"text": str(row["text"]), "category": str(row["category"]),
-                                         "author": str(row["author"])},
-                      "a triage example", LimberError)
+    return read_jsonl(
+        path,
+        lambda row: {
+            "text": str(row["text"]),
+            "category": str(row["category"]),
+            "author": str(row["author"]),
+        },
+        "a triage example",
+        LimberError,
+    )
 
 
 def label(category: str) -> str:

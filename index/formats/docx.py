@@ -43,8 +43,11 @@ def read_docx(path: Path) -> DocumentText:
             else:
                 heading, first = text, True
             continue
-        sections.append(Section(text=answer_text(heading, text, first), title=heading or title or None,
-                                location=heading or ""))
+        sections.append(
+            Section(
+                text=answer_text(heading, text, first), title=heading or title or None, location=heading or ""
+            )
+        )
         first = False
     for table in document.tables:  # each row of a table reads as one line: "cell | cell"
         for row in table.rows:

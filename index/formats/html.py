@@ -77,7 +77,13 @@ def read_html(path: Path) -> DocumentText:
         if not text:
             continue
         shown_heading = heading if heading and heading != title else None
-        sections.append(Section(text=answer_text(heading, text, first), title=heading or title,
-                                location=shown_heading or "", url=url))
+        sections.append(
+            Section(
+                text=answer_text(heading, text, first),
+                title=heading or title,
+                location=shown_heading or "",
+                url=url,
+            )
+        )
         first = False
     return DocumentText(title, sections)

@@ -84,8 +84,10 @@ def _title(reader, path: Path) -> str:
     except Exception:  # a damaged info dictionary is no reason to lose the text
         title = ""
     # Word processors often leave "Untitled" or the temporary file name as the title.
-    if not title or title.lower() in {"untitled", "untitled document"} or title.lower().endswith(
-        (".doc", ".docx", ".pdf", ".tmp")
+    if (
+        not title
+        or title.lower() in {"untitled", "untitled document"}
+        or title.lower().endswith((".doc", ".docx", ".pdf", ".tmp"))
     ):
         return path.name
     return title
@@ -103,34 +105,45 @@ def read_pdf(path: Path) -> DocumentText:
             try:
                 opened = reader.decrypt("")
             except (DependencyError, NotImplementedError):
-                return DocumentText(path.name, skipped="encrypted with a cipher this reader "
-                                    "cannot open; save an unencrypted copy to index it")
+                return DocumentText(
+                    path.name,
+                    skipped="encrypted with a cipher this reader "
+                    "cannot open; save an unencrypted copy to index it",
+                )
             if not opened:
-                return DocumentText(path.name, skipped="encrypted with a password; save an "
-                                    "unencrypted copy to index it")
+                return DocumentText(
+                    path.name, skipped="encrypted with a password; save an unencrypted copy to index it"
+                )
         raw_pages = [
             page.extract_text(extraction_mode="layout", layout_mode_space_vertically=True)
             for page in reader.pages
         ]
     except FileNotDecryptedError:
-        return DocumentText(path.name, skipped="encrypted with a password; save an unencrypted "
-                            "copy to index it")
+        return DocumentText(
+            path.name, skipped="encrypted with a password; save an unencrypted copy to index it"
+        )
     except (PdfReadError, ValueError, KeyError, OSError) as error:
         return DocumentText(path.name, skipped=f"not a readable PDF ({type(error).__name__})")
     title = _title(reader, path)
     page_lines = [[line for line in text.splitlines() if line.strip()] for text in raw_pages]
     if not any(page_lines):
-        return DocumentText(title, skipped=f"no text layer in its {len(raw_pages)} page(s) "
-                            "(a scanned image?); run OCR on it (e.g. ocrmypdf) to index it")
+        return DocumentText(
+            title,
+            skipped=f"no text layer in its {len(raw_pages)} page(s) "
+            "(a scanned image?); run OCR on it (e.g. ocrmypdf) to index it",
+        )
     running = _running_lines(page_lines)
     blocks: list[_Block] = []
     for number, text in enumerate(raw_pages, start=1):
         for block in _page_blocks(number, text, running):
             previous = blocks[-1] if blocks else None
             opening = _clean(block.lines[0])
-            if (previous is not None and previous.page == number - 1
-                    and not re.search(r"[.!?:;\"”)]$", _clean(previous.lines[-1]))
-                    and opening[:1].islower()):
+            if (
+                previous is not None
+                and previous.page == number - 1
+                and not re.search(r"[.!?:;\"”)]$", _clean(previous.lines[-1]))
+                and opening[:1].islower()
+            ):
                 previous.lines += block.lines  # a paragraph cut by the page break
                 continue
             blocks.append(block)
