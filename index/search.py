@@ -35,10 +35,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from index.errors import LimberError
 from index.focus import QueryFocus, find_focus
 from index.passage import ScoredPassage
 from index.store import LoadedIndex, load_index, read_manifest
+from limber.errors import LimberError
 
 T = TypeVar("T")
 
@@ -169,7 +169,7 @@ class Retriever:
 
     def _probe(self, index: LoadedIndex) -> None:
         """Answer one question from ``index`` before it may replace the one serving."""
-        from index.errors import BUILD_COMMAND, IndexCorruptError
+        from limber.errors import BUILD_COMMAND, IndexCorruptError
 
         try:
             result = self._search(index, self.PROBE_QUESTION, "", 3)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.triage.classifier import EXAMPLES_PATH, MODEL_PATH, examples_digest
 from bot.triage.training import train
-from index.errors import LimberError
+from limber.errors import LimberError
 
 
 def main(argv: list[str] | None = None) -> int:

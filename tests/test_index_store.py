@@ -441,7 +441,6 @@ def test_a_missing_corpus_is_said_and_a_root_corpus_path_is_no_traceback(tmp_pat
 
 
 def test_every_error_a_person_can_cause_is_one_family_at_the_top_of_the_project() -> None:
-    import index.errors
     import limber.errors
     from bot.config import ConfigError
     from bot.feedback import FeedbackError
@@ -456,4 +455,3 @@ def test_every_error_a_person_can_cause_is_one_family_at_the_top_of_the_project(
         limber.errors.CorpusError,
     ):
         assert issubclass(error, limber.errors.LimberError)
-    assert index.errors.LimberError is limber.errors.LimberError  # the old name, the same class

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.triage.types import Category
-from index.errors import LimberError
+from limber.errors import LimberError
 
 __all__ = [
     "EXAMPLES_PATH",

@@ -17,7 +17,7 @@ import numpy as np
 from bot.jsonl import read_jsonl
 from bot.triage.classifier import NON_URGENT, TriageClassifier
 from bot.triage.types import Category
-from index.errors import LimberError
+from limber.errors import LimberError
 
 __all__ = ["FALSE_ALARM_BUDGET", "calibrate", "held_out_probabilities", "label", "load_examples", "train"]
 
