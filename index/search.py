@@ -130,6 +130,7 @@ class Retriever:
 
     def with_params(self, **changes: object) -> Retriever:
         """A retriever over the same index with other fusion settings (for evaluation)."""
+        # arg-type: ``changes`` are RetrievalParams fields by name; dataclasses.replace checks them.
         return Retriever(self._index, replace(self.params, **changes), threads=self.threads)  # type: ignore[arg-type]
 
     # -- reload ----------------------------------------------------------------------------
@@ -268,7 +269,7 @@ class Retriever:
                 # volume, so beyond ``rest_terms`` distinct terms the rest counts as that many.
                 rest = min(1.0, p.rest_terms / max(1, len(set(terms))))
                 raw = (1 - share) * rest * raw + share * self._bm25(index, focus_terms)
-            lexical = raw / (raw + p.lexical_half)
+            lexical = (raw / (raw + p.lexical_half)).astype(np.float32)
         fused = self._fuse(paragraph, sentence, lexical)
         top = _top(fused, k)
         ranked = [

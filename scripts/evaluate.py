@@ -38,7 +38,8 @@ from pathlib import Path
 
 from limber.errors import LimberError
 
-ABLATION = [
+# Retrieval settings compared by --ablation: RetrievalParams fields and their values.
+ABLATION: list[tuple[str, dict[str, object]]] = [
     ("BM25 alone", {"mode": "lexical", "expand": False, "repair": False}),
     ("BM25 + spelling + synonyms", {"mode": "lexical"}),
     ("dense: paragraph only", {"mode": "dense", "sentence_weight": 0.0, "repair": False, "expand": False}),
@@ -154,27 +155,33 @@ def main(argv: list[str] | None = None) -> int:
         print("\nreplies by category\n" + confusion_table(triage))
         if args.misses:
             print("\nmisses:")
-            for miss in triage.misses:
-                print(f"  {json.dumps(miss, ensure_ascii=False)}")
+            for triage_miss in triage.misses:
+                print(f"  {json.dumps(triage_miss, ensure_ascii=False)}")
         return 0
     report = evaluate(pipeline, cases)
-    output: dict[str, object] = {"report": report.as_dict()}
+    summary = report.as_dict()
     if not args.misses:
-        output["report"].pop("misses")  # type: ignore[union-attr]
+        summary.pop("misses")
+    ablation: dict[str, dict[str, float | None]] = {}
     if args.ablation:
-        output["ablation"] = {}
         for name, changes in ABLATION:
             variant = Pipeline(pipeline.retriever.with_params(**changes), pipeline.policy)
             sub = evaluate(variant, [c for c in cases if c.category == "answerable"])
-            output["ablation"][name] = {  # type: ignore[index]
+            ablation[name] = {
                 "recall_at_1": sub.recall_at_1,
                 "recall_at_3": sub.recall_at_3,
                 "mrr_at_10": sub.mrr_at_10,
             }
+    curve: list[dict[str, float]] = []
     if args.curve:
         thresholds = [round(0.30 + 0.02 * i, 2) for i in range(13)]
-        output["curve"] = no_answer_curve(pipeline, cases, thresholds)
+        curve = no_answer_curve(pipeline, cases, thresholds)
     if args.json:
+        output: dict[str, object] = {"report": summary}
+        if args.ablation:
+            output["ablation"] = ablation
+        if args.curve:
+            output["curve"] = curve
         print(json.dumps(output, indent=2))
         return 0
     metrics = {k: v for k, v in report.as_dict().items() if k not in ("counts", "misses")}
@@ -182,14 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     print(_table(list(metrics.items())))
     if args.ablation:
         print("\nablation (answerable questions)        R@1    R@3    MRR@10")
-        for name, values in output["ablation"].items():  # type: ignore[union-attr]
+        for name, values in ablation.items():
             print(
                 f"  {name:<38}{values['recall_at_1']:.3f}  {values['recall_at_3']:.3f}  "
                 f"{values['mrr_at_10']:.3f}"
             )
     if args.curve:
         print("\nno-answer threshold   answered (answerable)   rejected (off-topic)")
-        for row in output["curve"]:  # type: ignore[union-attr]
+        for row in curve:
             print(
                 f"  {row['threshold']:.2f}                {row['answered']:.3f}"
                 f"                   {row['rejected']:.3f}"
