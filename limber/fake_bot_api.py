@@ -45,7 +45,9 @@ import html
 import itertools
 import json
 import re
+import secrets
 import socket
+import string
 import struct
 import threading
 import time
@@ -72,8 +74,12 @@ __all__ = [
     "unescape_html",
 ]
 
-TEST_TOKEN = "123456789:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz12"  # the right shape, never real
 BOT_ID = 123456789
+# A token of the real shape (bot id, colon, 35 characters), made afresh in each process so
+# that no token-shaped string is ever committed; the fake accepts exactly this one.
+TEST_TOKEN = f"{BOT_ID}:" + "".join(
+    secrets.choice(string.ascii_letters + string.digits + "_-") for _ in range(35)
+)
 BOT_USERNAME = "limber_test_bot"
 MESSAGE_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
