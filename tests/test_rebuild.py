@@ -37,6 +37,11 @@ def _build(corpus: Path, out: Path):
     return build_index(corpus, out, cache_dir=CACHE, show_progress=False)
 
 
+def _build_args(corpus: Path, out: Path, *extra: str) -> list[str]:
+    """scripts/build_index.py's arguments: ``corpus`` into ``out``, the shared cache, quiet."""
+    return ["--corpus", str(corpus), "--out", str(out), "--cache", str(CACHE), "--quiet", *extra]
+
+
 def test_removing_a_document_removes_its_passages(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "index"
     first = _build(corpus, out)
@@ -81,7 +86,7 @@ def test_changing_one_paragraph_embeds_only_that_paragraph(corpus: Path, tmp_pat
 
 def test_build_summary_says_what_changed(corpus: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "index"
-    args = ["--corpus", str(corpus), "--out", str(out), "--cache", str(CACHE), "--quiet"]
+    args = _build_args(corpus, out)
     assert build_script.main(args) == 0
     assert "first build here" in capsys.readouterr().out
     (corpus / "walking.txt").write_text(
@@ -132,17 +137,7 @@ def check_set(tmp_path_factory) -> Path:
 def serving(tmp_path_factory, check_set: Path) -> Path:
     """An index of the seed corpus built with --check, as an operator would publish it."""
     out = tmp_path_factory.mktemp("serving") / "index"
-    args = [
-        "--corpus",
-        str(CORPUS),
-        "--out",
-        str(out),
-        "--cache",
-        str(CACHE),
-        "--quiet",
-        "--check",
-        str(check_set),
-    ]
+    args = _build_args(CORPUS, out, "--check", str(check_set))
     assert build_script.main(args) == 0
     return out
 
@@ -164,19 +159,7 @@ def test_a_worse_rebuild_is_refused_and_the_old_index_keeps_serving(
     out = tmp_path / "index"
     shutil.copytree(serving, out)
     before = read_manifest(out).build_id
-    code = build_script.main(
-        [
-            "--corpus",
-            str(_degraded_corpus(tmp_path)),
-            "--out",
-            str(out),
-            "--cache",
-            str(CACHE),
-            "--quiet",
-            "--check",
-            str(check_set),
-        ]
-    )
+    code = build_script.main(_build_args(_degraded_corpus(tmp_path), out, "--check", str(check_set)))
     captured = capsys.readouterr()
     assert code == CheckRefused.exit_code == 3
     assert read_manifest(out).build_id == before  # not replaced
@@ -200,18 +183,7 @@ def test_force_publishes_a_failing_rebuild_and_says_so(
     shutil.copytree(serving, out)
     before = read_manifest(out).build_id
     code = build_script.main(
-        [
-            "--corpus",
-            str(_degraded_corpus(tmp_path)),
-            "--out",
-            str(out),
-            "--cache",
-            str(CACHE),
-            "--quiet",
-            "--check",
-            str(check_set),
-            "--force",
-        ]
+        _build_args(_degraded_corpus(tmp_path), out, "--check", str(check_set), "--force")
     )
     out_text = capsys.readouterr().out
     assert code == 0
@@ -227,19 +199,7 @@ def test_an_unchanged_rebuild_passes_with_the_previous_numbers_beside(
 ) -> None:
     out = tmp_path / "index"
     shutil.copytree(serving, out)
-    code = build_script.main(
-        [
-            "--corpus",
-            str(CORPUS),
-            "--out",
-            str(out),
-            "--cache",
-            str(CACHE),
-            "--quiet",
-            "--check",
-            str(check_set),
-        ]
-    )
+    code = build_script.main(_build_args(CORPUS, out, "--check", str(check_set)))
     out_text = capsys.readouterr().out
     assert code == 0
     [row] = [line for line in out_text.splitlines() if line.strip().startswith("recall@1")]
@@ -248,19 +208,7 @@ def test_an_unchanged_rebuild_passes_with_the_previous_numbers_beside(
 
 
 def test_check_with_an_unreadable_set_is_one_clear_error(tmp_path: Path, capsys) -> None:
-    code = build_script.main(
-        [
-            "--corpus",
-            str(CORPUS),
-            "--out",
-            str(tmp_path / "i"),
-            "--cache",
-            str(CACHE),
-            "--quiet",
-            "--check",
-            str(tmp_path / "missing.jsonl"),
-        ]
-    )
+    code = build_script.main(_build_args(CORPUS, tmp_path / "i", "--check", str(tmp_path / "missing.jsonl")))
     assert code == 2
     assert "pass an existing file to --check" in capsys.readouterr().err
     assert not (tmp_path / "i").exists()
@@ -277,17 +225,7 @@ def test_after_a_refusal_the_old_index_still_serves_across_restarts(
     out = tmp_path / "index"
     shutil.copytree(serving, out)
     worse = _degraded_corpus(tmp_path)
-    args = [
-        "--corpus",
-        str(worse),
-        "--out",
-        str(out),
-        "--cache",
-        str(CACHE),
-        "--quiet",
-        "--check",
-        str(check_set),
-    ]
+    args = _build_args(worse, out, "--check", str(check_set))
     assert build_script.main(args) == 3
     # The refused corpus is now where the serving index was built from: a restart would call
     # the index stale and refuse to start, were the refusal not noted beside it.
