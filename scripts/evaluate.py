@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from limber.errors import LimberError
@@ -56,6 +57,14 @@ def _table(rows: list[tuple[str, object]]) -> str:
 
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {show(value)}" for name, value in rows)
+
+
+def _print_misses(misses: Sequence[Mapping[str, object]], header: str | None = "\nmisses:") -> None:
+    """One JSON object a line, under ``header``."""
+    if header is not None:
+        print(header)
+    for miss in misses:
+        print(f"  {json.dumps(miss, ensure_ascii=False)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,9 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         if args.misses:
-            print("\nmisses:")
-            for miss in quality.misses:
-                print(f"  {json.dumps(miss, ensure_ascii=False)}")
+            _print_misses(quality.misses)
         return 0
     if args.conversations:
         print(f"conversations: {len(conversations)}")
@@ -136,8 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{together.correct[kind]:>12.3f}  {together.resolved_as_follow_up[kind]:>21.3f}"
                 )
         if args.misses:
-            for miss in together.misses:
-                print(f"  {json.dumps(miss, ensure_ascii=False)}")
+            _print_misses(together.misses, header=None)
         return 0
     if args.triage:
         triage = evaluate_triage(pipeline, triage_cases)
@@ -154,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("\nreplies by category\n" + confusion_table(triage))
         if args.misses:
-            print("\nmisses:")
-            for triage_miss in triage.misses:
-                print(f"  {json.dumps(triage_miss, ensure_ascii=False)}")
+            _print_misses(triage.misses)
         return 0
     report = evaluate(pipeline, cases)
     summary = report.as_dict()
@@ -202,9 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"                   {row['rejected']:.3f}"
             )
     if args.misses:
-        print("\nmisses:")
-        for miss in report.misses:
-            print(f"  {json.dumps(miss, ensure_ascii=False)}")
+        _print_misses(report.misses)
     return 0
 
 
