@@ -146,6 +146,15 @@ def _not_a_current_report(doc: Doc, verdict: ClassifierVerdict) -> bool:
     return any(is_resolved(doc, start) for start, _ in doc.sentences)
 
 
+def _classifier_red_flag_stands(doc: Doc, verdict: ClassifierVerdict) -> bool:
+    """A red flag the classifier raised alone: the rules' reading must not contradict it,
+    and unless sure it must hear at least one word of a body's alarm signs ("this pain is
+    killing me, best stretch?" is close to emergencies in tone only)."""
+    if _not_a_current_report(doc, verdict):
+        return False
+    return verdict.red_flag >= _SURE or bool(_ALARM_SIGNS.search(doc.text))
+
+
 # A temperature as people write it: "37.1", "36.8C", "98.6 F", "99 degrees".
 _TEMPERATURE = re.compile(r"\b(\d{2,3}(?:[.,]\d+)?) ?(?:°|degrees?|deg|c\b|f\b)?")
 
@@ -164,12 +173,8 @@ def _red_flag(views: list[Doc], verdict: ClassifierVerdict | None, other: bool) 
     # Emergency rules are listed first, so the most urgent reason wins.
     rule = next((r for doc in views for r in RED_FLAG_RULES if r.fires(doc)), None)
     model = verdict is not None and verdict.red_flag_alarm
-    if rule is None and model and verdict is not None and _not_a_current_report(views[-1], verdict):
-        model = False
-    if rule is None and model and verdict is not None and verdict.red_flag < _SURE:
-        # Alone and unsure, the classifier must hear at least one word of a body's alarm
-        # signs: "this pain is killing me, best stretch?" is close to emergencies in tone only.
-        model = bool(_ALARM_SIGNS.search(views[-1].text))
+    if rule is None and model and verdict is not None:
+        model = _classifier_red_flag_stands(views[-1], verdict)
     if rule is None and not model:
         return None
     if rule is not None:
@@ -245,10 +250,10 @@ _ALARM_SIGNS = rx(
     r"feel\w*|sensation|dead|weak\w*|gave|give|giving|buckl\w*|collaps\w*|drag\w*|foot|feet|toes?|"
     r"trip\w*|walk\w*|stand\w*|legs?|both|paralys\w*|fever\w*|temp\w*|hot|chills?|shiver\w*|"
     r"sweat\w*|infect\w*|red|swell\w*|swollen|pus|wound|injection|surgery|operation|needle\w*|"
-    r"drug\w*|steroid\w*|immun\w*|chemo\w*|fell|fall\w*|slip\w*|tripped|crash\w*|car|accident|"
+    r"drug\w*|steroid\w*|immun\w*|chemo\w*|fell|fall\w*|slip\w*|tripped|crash\w*|car|"
     r"hit|knock\w*|tackl\w*|thrown|landed|broke\w*|broken|fractur\w*|crack\w*|osteopor\w*|bone\w*|"
     r"hip|weight|kg|kgs|lbs?|pounds|stone|thin\w*|appetite|cancer|tumou?r\w*|lump\w*|chest|heart|"
-    r"arm|jaw|breath\w*|tear\w*|tearing|ripp\w*|rip|sudden\w*|belly|stomach|abdom\w*|puls\w*|"
+    r"arm|jaw|breath\w*|tear\w*|ripp\w*|rip|sudden\w*|belly|stomach|abdom\w*|puls\w*|"
     r"throb\w*|faint\w*|dizz\w*|grey|pale|vomit\w*|sick|nause\w*|night\w*|old|elderly|\d{2})\b"
 )
 
