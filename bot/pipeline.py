@@ -125,9 +125,7 @@ class Pipeline:
             return tuple(
                 Offer(
                     title=scored.passage.source,
-                    description=_clip(
-                        scored.passage.sentences[0] if scored.passage.sentences else scored.passage.text
-                    ),
+                    description=_opening(scored),
                     blocks=replies.reply(self.quote_blocks(scored)),
                 )
                 for scored in answer.passages[:limit]
@@ -252,7 +250,7 @@ class Pipeline:
         """What the documents have close to a question they don't answer: the opening words
         of up to two passages near the bar, named as nearby, never shown as the answer."""
         return [
-            _clip(p.passage.sentences[0] if p.passage.sentences else p.passage.text, 80)
+            _opening(p, 80)
             for p in found[:2]
             if p.score >= self.policy.nearby_threshold and not is_pointer_passage(p.passage)
         ]
@@ -298,11 +296,7 @@ class Pipeline:
         vectors = index.sentence_vectors_of(scored.passage.id)
         if vectors is None or len(vectors) != len(sentences):
             return scored
-        scores = tuple(
-            float(v @ vector) + ask_type_bonus(text, sentence)
-            for v, sentence in zip(vectors, sentences, strict=True)
-        )
-        return replace(scored, sentence_scores=scores)
+        return _with_ask(replace(scored, sentence_scores=tuple(float(v @ vector) for v in vectors)), text)
 
     def _red_flag(self, question: str, text: str, vector: np.ndarray | None, verdict: Triage) -> Answer:
         """The instruction to seek care first; then a passage, only one about that symptom."""
@@ -458,6 +452,12 @@ def _excerpt(sentences: tuple[str, ...], marked: set[int]) -> tuple[int, int]:
         start -= 1
         length += len(sentences[start]) + 1
     return start, end
+
+
+def _opening(scored: ScoredPassage, limit: int = 100) -> str:
+    """A passage's first sentence as a one-line preview."""
+    passage = scored.passage
+    return _clip(passage.sentences[0] if passage.sentences else passage.text, limit)
 
 
 def _clip(text: str, limit: int = 100) -> str:
