@@ -8,7 +8,9 @@ import platform
 import statistics
 from pathlib import Path
 
-__all__ = ["load_average", "machine", "percentiles", "rss_mb"]
+__all__ = ["load_average", "machine", "percentiles", "rss_mb", "seed_index"]
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
@@ -55,3 +57,15 @@ def load_average() -> str:
     """The 1, 5 and 15 minute load averages: a benchmark on a busy machine says so."""
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def seed_index(given: Path | None, scratch: Path) -> Path:
+    """The index a script serves: ``given``, or the seed corpus built into ``scratch``
+    (with the project's embedding cache, so a warm machine embeds nothing)."""
+    if given is not None:
+        return given
+    from index.build import build_index
+
+    index = scratch / "index"
+    build_index(ROOT / "corpus", index, cache_dir=ROOT / "var" / "cache", show_progress=False)
+    return index

@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from limber.bench import seed_index
 from limber.fake_bot_api import TEST_TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,12 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="limber-kill-") as scratch_name:
         scratch = Path(scratch_name)
-        index = args.index
-        if index is None:
-            from index.build import build_index
-
-            index = scratch / "index"
-            build_index(ROOT / "corpus", index, cache_dir=ROOT / "var" / "cache", show_progress=False)
+        index = seed_index(args.index, scratch)
         results = []
         for number in range(1, args.runs + 1):
             result = one_run(number, rng, index, args.updates, scratch)

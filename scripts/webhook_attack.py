@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from limber.bench import rss_mb
+from limber.bench import rss_mb, seed_index
 from limber.fake_bot_api import TEST_TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,12 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.idle + 512)), hard))
     with tempfile.TemporaryDirectory(prefix="limber-attack-") as scratch_name:
         scratch = Path(scratch_name)
-        index = args.index
-        if index is None:
-            from index.build import build_index
-
-            index = scratch / "index"
-            build_index(ROOT / "corpus", index, cache_dir=ROOT / "var" / "cache", show_progress=False)
+        index = seed_index(args.index, scratch)
         port = _free_port()
         with FakeBotApi() as fake:
             environment = {
