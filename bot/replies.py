@@ -187,16 +187,16 @@ def passage_heading(index: int, count: int) -> Block:
 # -- commands ----------------------------------------------------------------------------------
 
 
-def welcome(topics: str, examples: Block) -> tuple[Block, ...]:
+def welcome() -> tuple[Block, ...]:
     """The reply to /start."""
     return reply(
         [
             Block.plain("Hello! I'm Limber. 👋", bold=True),
             Block.plain(
-                f"I answer questions about {topics}, quoting my documents and saying where "
+                f"I answer questions about {TOPICS}, quoting my documents and saying where "
                 "each passage comes from."
             ),
-            examples,
+            examples_block(),
             Block.plain(
                 "Just type your question. /help shows how to ask; /about lists my sources; "
                 "/privacy says what I keep."
@@ -205,16 +205,16 @@ def welcome(topics: str, examples: Block) -> tuple[Block, ...]:
     )
 
 
-def help_text(topics: str, examples: Block, bot_username: str) -> tuple[Block, ...]:
+def help_text(bot_username: str) -> tuple[Block, ...]:
     """The reply to /help."""
     return reply(
         [
             Block.plain("How to ask", bold=True),
             Block.plain(
-                f"Ask about {topics} in your own words, in English. I quote the passage that "
+                f"Ask about {TOPICS} in your own words, in English. I quote the passage that "
                 "fits best and name its source."
             ),
-            examples,
+            examples_block(),
             Block.plain(
                 "Under an answer, “More” shows the next related passage, and 👍/👎 tell the "
                 "maintainers whether it helped."

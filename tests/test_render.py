@@ -153,10 +153,9 @@ def test_parts_are_measured_in_utf16_units_as_telegram_counts_them() -> None:
 def test_every_reply_of_bot_replies_ends_with_the_disclaimer_and_the_renderer_adds_none() -> None:
     from bot import replies
 
-    examples = Block.plain("e.g.")
     for blocks in (
-        replies.welcome("backs", examples),
-        replies.help_text("backs", examples, "limber_bot"),
+        replies.welcome(),
+        replies.help_text("limber_bot"),
         replies.about(3, ["a.txt", "medquad.txt"], "m"),
         replies.privacy(30),
         replies.forgotten({}),

@@ -128,13 +128,13 @@ async def start(update: Update, context: LimberContext) -> None:
     """Send the welcome when /start is issued, and start the conversation afresh."""
     message = _message(update)
     context.limber.conversation(message).clear()
-    blocks = replies.welcome(replies.TOPICS, replies.examples_block())
+    blocks = replies.welcome()
     await send_parts(context, message, blocks_parts(blocks))
 
 
 async def help_command(update: Update, context: LimberContext) -> None:
     """Send how to ask when /help is issued (arguments such as "/help me" are ignored)."""
-    blocks = replies.help_text(replies.TOPICS, replies.examples_block(), context.bot.username)
+    blocks = replies.help_text(context.bot.username)
     await send_parts(context, _message(update), blocks_parts(blocks))
 
 
