@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from limber.bench import load_average
+
 ROOT = Path(__file__).resolve().parent.parent
 
 K = 10
@@ -275,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         result["tuned"] = changes
         result["rows"]["tuned fusion weights"] = report(variant(base, changes), tune, held)
     result["seconds"] = round(time.perf_counter() - started, 1)
-    result["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    result["load"] = load_average()
     if args.json:
         print(json.dumps(result, indent=2))
     else:
