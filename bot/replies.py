@@ -119,18 +119,25 @@ def examples_block() -> Block:
 
 
 def greeting() -> tuple[Block, ...]:
-    """The reply to "hello" typed as a message (/start has ``welcome``)."""
-    return (Block.plain("Hello! I'm Limber. 👋"), topics_block(), examples_block())
+    """The reply to "hello" typed as a message; /start adds the commands (``welcome``)."""
+    return (
+        Block.plain("Hello! I'm Limber. 👋", bold=True),
+        Block.plain(
+            f"I answer questions about {TOPICS}, quoting my documents and saying where "
+            "each passage comes from."
+        ),
+        examples_block(),
+    )
 
 
 def question_help(lead: str | None = None) -> tuple[Block, ...]:
-    """The reply to "help" typed as a message (/help has ``help_text``)."""
+    """How to ask: the reply to "help" typed as a message; /help adds the chat's controls (``help_text``)."""
     blocks = [Block.plain(lead)] if lead else []
     blocks += [
-        topics_block(),
+        Block.plain("How to ask", bold=True),
         Block.plain(
-            "Ask in your own words, in English. I quote the passage that fits best "
-            "and say where it comes from."
+            f"Ask about {TOPICS} in your own words, in English. I quote the passage that "
+            "fits best and name its source."
         ),
         examples_block(),
     ]
@@ -188,15 +195,10 @@ def passage_heading(index: int, count: int) -> Block:
 
 
 def welcome() -> tuple[Block, ...]:
-    """The reply to /start."""
+    """The reply to /start: the greeting and the commands."""
     return reply(
         [
-            Block.plain("Hello! I'm Limber. 👋", bold=True),
-            Block.plain(
-                f"I answer questions about {TOPICS}, quoting my documents and saying where "
-                "each passage comes from."
-            ),
-            examples_block(),
+            *greeting(),
             Block.plain(
                 "Just type your question. /help shows how to ask; /about lists my sources; "
                 "/privacy says what I keep."
@@ -206,15 +208,10 @@ def welcome() -> tuple[Block, ...]:
 
 
 def help_text(bot_username: str) -> tuple[Block, ...]:
-    """The reply to /help."""
+    """The reply to /help: how to ask, and the buttons and commands of Telegram."""
     return reply(
         [
-            Block.plain("How to ask", bold=True),
-            Block.plain(
-                f"Ask about {TOPICS} in your own words, in English. I quote the passage that "
-                "fits best and name its source."
-            ),
-            examples_block(),
+            *question_help(),
             Block.plain(
                 "Under an answer, “More” shows the next related passage, and 👍/👎 tell the "
                 "maintainers whether it helped."

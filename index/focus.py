@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from limber.text import split_message_sentences
+
 __all__ = ["FOCUS_SCAN_CHARS", "QueryFocus", "find_focus"]
 
 FOCUS_SCAN_CHARS = 20_000  # how much of a message is read for its question (a safety cap)
@@ -27,7 +29,6 @@ _GREETING = re.compile(
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"^(?:thanks?|thank you|many thanks|thx|cheers|regards|best|sincerely)\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+|\n+")
 _ASK_OPENING = re.compile(
     r"^(?:(?:and|but|so|also|now|then|please|ok|okay|well)[, ]+)*"
     r"(?:(?:what|what's|whats|how|why|when|where|which|who|whom|whose|any)\b"
@@ -74,10 +75,6 @@ class QueryFocus:
         return self.words >= _MIN_MESSAGE_WORDS and bool(self.text)
 
 
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
-
-
 def asks(sentence: str) -> bool:
     """Does this sentence ask something (a question, or a request for information)?"""
     stripped = sentence.strip().strip("\"“”'‘’()[]-* ")
@@ -110,7 +107,7 @@ def find_focus(message: str) -> QueryFocus:
     lines = [" ".join(line.split()) for line in message.splitlines() if line.strip()]
     subject, body = _subject(lines)
     asking: list[str] = []
-    for sentence in _sentences("\n".join(body)):
+    for sentence in split_message_sentences("\n".join(body)):
         if asks(sentence) and sentence not in asking and sentence != subject:
             asking.append(sentence)
     return QueryFocus(subject, tuple(asking), len(message.split()))

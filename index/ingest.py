@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ from limber.errors import CorpusError
 
 # normalise and split_sentences live in the text toolkit; named here too for the modules that
 # import them from index.ingest (bot/evaluation.py, bot/triage/training.py).
-from limber.text import normalise, split_sentences
+from limber.text import fold_words, normalise, split_sentences
 
 __all__ = [
     "ACCEPTED_SUFFIXES",
@@ -206,7 +205,7 @@ _NEAR_THRESHOLD = 0.7  # word 3-gram Jaccard at or above this is the same paragr
 
 
 def _dedupe_key(text: str) -> str:
-    return _DEDUPE_KEY_RE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    return _DEDUPE_KEY_RE.sub(" ", fold_words(text)).strip()
 
 
 _GRAM_WEIGHTS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)

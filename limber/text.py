@@ -29,6 +29,7 @@ __all__ = [
     "fold",
     "fold_words",
     "normalise",
+    "split_message_sentences",
     "split_sentences",
 ]
 
@@ -44,12 +45,14 @@ def _visible(ch: str) -> str:
     return " " if category[0] == "C" else ch  # control characters separate words
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, *, compatibility: bool = False) -> str:
     """Canonical Unicode (NFC), no invisible or control characters, single spaces.
 
-    Used for corpus paragraphs and users' questions alike.
+    Used for corpus paragraphs and users' questions alike. ``compatibility`` folds
+    compatibility forms too (NFKC: ligatures, full-width letters, non-breaking
+    spaces), for imported text that is stored rather than shown as its author typed it.
     """
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFKC" if compatibility else "NFC", text)
     if not text.isprintable():  # the per-character pass only where there is something to find
         text = "".join(_visible(ch) for ch in text)
     return _SPACE_RE.sub(" ", text).strip()
@@ -99,6 +102,18 @@ def split_sentences(text: str) -> tuple[str, ...]:
         start = match.end(1)
     sentences.append(text[start:])
     return tuple(s for s in (x.strip() for x in sentences) if s)
+
+
+# People's messages: lower-case typing, no abbreviations to guard, a line break ends a sentence.
+_MESSAGE_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+|\n+")
+
+
+def split_message_sentences(text: str) -> list[str]:
+    """Split a message as people type it: after . ! ? whatever follows, and at each line break.
+
+    ``split_sentences`` wants a capital after the stop, which typed messages often lack.
+    """
+    return [s.strip() for s in _MESSAGE_SENTENCE_END.split(text) if s and s.strip()]
 
 
 # --- spelling ----------------------------------------------------------------------------

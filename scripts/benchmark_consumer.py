@@ -27,6 +27,16 @@ The ablation: answer text only (no titles, no question focus), + titles, + quest
 focus (shipped), and either signal alone, BM25 and dense alone; ``--tune`` adds a
 grid over the fusion weights, chosen on the tuning half only. ``--shipped-only``
 runs the shipped settings alone (it also runs on a Limber before titles existed).
+
+Graded judgments, by a second person who never sees which setting found what:
+``--pool OUT.jsonl`` writes every passage that the answer-text-only or the shipped
+setting puts in a case's top 10, one ``{"case", "subject", "message", "passage",
+"text"}`` line each, in a fixed shuffled order; a judge adds ``"grade"``: 0 wrong or
+unrelated, 1 on the topic but does not answer, 2 answers part of the question, 3
+answers it. ``--judgments FILE`` then scores every setting on those grades:
+avgScore (the mean grade of the first passage, as TREC LiveQA's medical task
+reports it), and MRR@10 and MAP@10 counting a passage of grade 2 or 3 as right.
+Passages nobody graded count as wrong, and their number is reported.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ import functools
 import itertools
 import json
 import os
+import random
 import sys
 import time
 from dataclasses import dataclass
@@ -61,6 +72,10 @@ ABLATION: list[tuple[str, dict[str, Any]]] = [
     ("answer text + question focus", {"title_dense": 0.0, "title_lexical": 0.0}),
     ("+ titles + question focus (shipped)", {}),
 ]
+
+# The settings whose top 10s are pooled for judging: before titles and focus, and shipped.
+POOLED = ("hybrid, answer text only", "+ titles + question focus (shipped)")
+RIGHT_GRADE = 2  # a judged passage of this grade or more answers (part of) the question
 
 GRID = {
     "title_dense": (0.3, 0.5, 0.7),
@@ -191,6 +206,94 @@ def variant(base: Any, changes: dict[str, Any]) -> Any:
     return Retriever(base.index, base.with_params(**changes).params, cache_size=0)
 
 
+def rankings(retriever: Any, cases: list[ConsumerCase]) -> dict[str, list[str]]:
+    return {c.id: [s.passage.id for s in retriever.search(c.query, K).passages] for c in cases}
+
+
+def write_pool(base: Any, cases: list[ConsumerCase], rows: list[dict[str, Any]], out: Path) -> int:
+    """Every passage the pooled settings rank in a case's top 10, shuffled, for a judge."""
+    changes = dict(ABLATION)
+    by_id = {p.id: p for p in base.index.passages}
+    row_of = {str(r["id"]): r for r in rows}
+    pairs: dict[tuple[str, str], None] = {}
+    for name in POOLED:
+        for case_id, ranked in rankings(variant(base, changes[name]), cases).items():
+            pairs.update(((case_id, passage_id), None) for passage_id in ranked)
+    ordered = list(pairs)
+    random.Random(7).shuffle(ordered)
+    ordered.sort(key=lambda pair: pair[0])  # grouped by case, shuffled within it
+    with out.open("w", encoding="utf-8") as stream:
+        for case_id, passage_id in ordered:
+            row, passage = row_of[case_id], by_id[passage_id]
+            line = {
+                "case": case_id,
+                "subject": row.get("subject") or "",
+                "message": row["message"],
+                "passage": passage_id,
+                "title": passage.title or "",
+                "text": passage.text,
+            }
+            stream.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return len(ordered)
+
+
+def read_judgments(path: Path) -> dict[str, dict[str, int]]:
+    """Grades by case and passage (a pool file with ``"grade"`` added to each line)."""
+    grades: dict[str, dict[str, int]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        grade = row.get("grade")
+        if not isinstance(grade, int) or not 0 <= grade <= 3:
+            raise ValueError(f'{path}:{number}: needs a "grade" of 0 to 3')
+        grades.setdefault(str(row["case"]), {})[str(row["passage"])] = grade
+    return grades
+
+
+def graded_scores(ranked: list[str], grades: dict[str, int], k: int = K) -> dict[str, float]:
+    """avgScore's grade of the first passage, and MRR@k and AP@k with grade >= 2 as right."""
+    right = [grades.get(passage_id, 0) >= RIGHT_GRADE for passage_id in ranked[:k]]
+    known_right = sum(grade >= RIGHT_GRADE for grade in grades.values())
+    hits, precision_sum = 0, 0.0
+    for rank, is_right in enumerate(right, start=1):
+        if is_right:
+            hits += 1
+            precision_sum += hits / rank
+    first = next((rank for rank, is_right in enumerate(right, start=1) if is_right), None)
+    return {
+        "avg_score": float(grades.get(ranked[0], 0)) if ranked else 0.0,
+        f"mrr@{k}": 1 / first if first else 0.0,
+        f"map@{k}": precision_sum / min(known_right, k) if known_right else 0.0,
+        "unjudged": float(sum(passage_id not in grades for passage_id in ranked[:k])),
+    }
+
+
+def graded_report(
+    retriever: Any, tune: list[ConsumerCase], held: list[ConsumerCase], grades: dict[str, dict[str, int]]
+) -> dict[str, Any]:
+    ranked = rankings(retriever, tune + held)
+
+    def mean(cases: list[ConsumerCase]) -> dict[str, float]:
+        rows = [graded_scores(ranked[c.id], grades.get(c.id, {})) for c in cases]
+        means = (
+            {key: round(sum(r[key] for r in rows) / max(1, len(rows)), 4) for key in rows[0]} if rows else {}
+        )
+        means["unjudged"] = sum(r["unjudged"] for r in rows)  # a count, not a mean
+        return means
+
+    return {"tune": mean(tune), "held_out": mean(held), "all": mean(tune + held)}
+
+
+def print_graded(result: dict[str, Any]) -> None:
+    print(f"graded by a judge ({result['judged']} judged passages; right = grade >= {RIGHT_GRADE})")
+    print(f"{'setting':40}" + "".join(f"{m:>12}" for m in ("avgScore", "MRR@10", "MAP@10", "unjudged")))
+    for name, row in result["graded"].items():
+        part = row["all"]
+        cells = "".join(f"{part[key]:>12.3f}" for key in ("avg_score", f"mrr@{K}", f"map@{K}"))
+        print(f"{name:40}{cells}{int(part['unjudged']):>12}")
+
+
 def tune_weights(base: Any, tune: list[ConsumerCase]) -> tuple[dict[str, Any], dict[str, float]]:
     """The grid point with the best MRR@10 + MAP@10 on the tuning half."""
     best: tuple[float, dict[str, Any], dict[str, float]] | None = None
@@ -239,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--tune", action="store_true", help="grid over the fusion weights (tuning half)")
     parser.add_argument("--shipped-only", action="store_true", help="only the shipped settings")
+    parser.add_argument(
+        "--pool", type=Path, metavar="OUT.jsonl", help="write the passages to judge, and stop"
+    )
+    parser.add_argument("--judgments", type=Path, metavar="FILE", help="also score on a judge's grades")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from index.search import Retriever
@@ -249,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         locations = args.locations or args.cases.with_name(f"{args.cases.stem}_locations.jsonl")
         if locations.is_file():
             apply_locations(rows, locations)
+        grades = read_judgments(args.judgments) if args.judgments else None
         base = Retriever.open(args.index)
     except (LimberError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -259,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     loaded.encoder.encode_one = functools.lru_cache(maxsize=None)(loaded.encoder.encode_one)  # type: ignore[method-assign]
     cases, excluded = resolve_cases(rows, loaded.passages, loaded.manifest.data.get("dropped", []))
     tune, held = halves(cases)
+    if args.pool:
+        print(f"{write_pool(base, cases, rows, args.pool)} passages to judge: {args.pool}")
+        return 0
     started = time.perf_counter()
     configs = [("shipped", {})] if args.shipped_only else ABLATION
     result: dict[str, Any] = {
@@ -276,12 +387,19 @@ def main(argv: list[str] | None = None) -> int:
         changes, _ = tune_weights(base, tune)
         result["tuned"] = changes
         result["rows"]["tuned fusion weights"] = report(variant(base, changes), tune, held)
+    if grades is not None:
+        result["judged"] = sum(len(g) for g in grades.values())
+        result["graded"] = {
+            name: graded_report(variant(base, changes), tune, held, grades) for name, changes in configs
+        }
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["load"] = load_average()
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print_table(result)
+        if grades is not None:
+            print_graded(result)
     return 0
 
 

@@ -32,10 +32,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
-import unicodedata
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -43,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from limber.errors import LimberError, UsageError
+from limber.text import normalise
 
 DEFAULT_OUT = Path("corpus_medquad/medquad.jsonl")
 EXIT_USAGE = 2
@@ -81,15 +80,8 @@ class Stats:
     ids_renamed: int = 0  # qids repeated inside one collection, suffixed with ~N
 
 
-def normalise(text: str | None) -> str:
-    """NFKC-normalise and collapse every whitespace run to one space."""
-    if not text:
-        return ""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
-
-
 def element_text(element: ET.Element | None) -> str:
-    return normalise("".join(element.itertext())) if element is not None else ""
+    return normalise("".join(element.itertext()), compatibility=True) if element is not None else ""
 
 
 def child(element: ET.Element, names: Iterable[str]) -> ET.Element | None:

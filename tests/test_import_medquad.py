@@ -12,6 +12,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
@@ -139,8 +140,9 @@ def test_attribution_is_written_next_to_the_output_for_cc_by(imported: dict[str,
 def test_text_is_nfkc_and_whitespace_normalised_so_equal_answers_compare_equal(
     script: ModuleType,
 ) -> None:
-    assert script.normalise("  ﬁbro\u00a0myalgia\n\n\t- pain  ") == "fibro myalgia - pain"
-    assert script.normalise(None) == ""
+    element = ET.fromstring("<Answer>  ﬁbro\u00a0my<b>algia</b>\n\n\t- pain  </Answer>")
+    assert script.element_text(element) == "fibro myalgia - pain"
+    assert script.element_text(None) == ""
 
 
 def test_limit_caps_the_number_of_passages(tmp_path: Path) -> None:

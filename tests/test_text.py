@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from limber.text import SpellingIndex, deletions, edit_distance, fold, fold_words, normalise
+from limber.text import (
+    SpellingIndex,
+    deletions,
+    edit_distance,
+    fold,
+    fold_words,
+    normalise,
+    split_message_sentences,
+    split_sentences,
+)
 
 
 def test_edit_distance_counts_a_swap_of_neighbours_as_one_edit() -> None:
@@ -30,6 +39,19 @@ def test_the_spelling_index_leaves_out_words_too_short_or_too_long() -> None:
 def test_each_normal_form_keeps_what_its_readers_need() -> None:
     text = "Hip\u200b  Flexor’s\n stretch\x07"
     assert normalise(text) == "Hip Flexor’s stretch"  # case and quotes kept: what is stored
+    assert normalise("ﬁbro\u00a0ＳＴＲＥＴＣＨ", compatibility=True) == "fibro STRETCH"  # imports
     assert fold(text) == "hip flexor's\nstretch\x07"  # lowercase, straight quotes, lines kept
     assert fold_words("Flexor’s ＳＴＲＥＴＣＨ") == "flexor's stretch"
     assert deletions("hip") == {"ip", "hp", "hi"}
+
+
+def test_typed_messages_split_at_lower_case_sentences_and_line_breaks() -> None:
+    message = 'my back hurts. what helps? "it burns!" she said\nany stretch'
+    assert split_message_sentences(message) == [
+        "my back hurts.",
+        "what helps?",
+        '"it burns!',
+        "she said",
+        "any stretch",
+    ]
+    assert len(split_sentences("my back hurts. what helps?")) == 1  # documents' splitter wants a capital
