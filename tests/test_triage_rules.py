@@ -435,3 +435,50 @@ def test_disclaimer_is_one_short_sentence_naming_advice_and_the_emergency_number
     assert len(DISCLAIMER) <= 140
     assert DISCLAIMER.count(".") == 1 and DISCLAIMER.endswith(".")
     assert "not medical advice" in DISCLAIMER and "emergency number" in DISCLAIMER
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "dad 79 fell in the garden yesterday, back really hurts",
+        "gran took a tumble on the stairs, sore hip",
+        "I am 72 and slipped in the bathroom, my lower back is agony",
+        "my 80 year old neighbour fell, she says her hip hurts",
+    ],
+)
+def test_a_fall_in_an_older_person_is_a_red_flag_without_the_model(message: str) -> None:
+    result = assess(message)
+    assert result is not None and result.reason == "fracture_risk:fall_in_older_person"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my grandad fell asleep in his chair and woke with a stiff back",
+        "i am 30 and fell over, back sore",
+        "my nan fell 10 years ago and broke her hip, now her back aches",
+        "I fell off my bike at 8 years old, now 70 and back aches",
+    ],
+)
+def test_a_fall_long_ago_young_or_asleep_is_not_an_older_persons_fall(message: str) -> None:
+    result = assess(message)
+    assert result is None or result.reason != "fracture_risk:fall_in_older_person"
+
+
+def test_a_normal_state_after_a_finding_negates_it_but_not_after_a_loss() -> None:
+    assert assess("Bowel and bladder normal. Saddle sensation normal. Back pain worse bending") is None
+    result = assess("cant pee ok since yesterday, back pain")
+    assert result is not None and result.kind is TriageKind.RED_FLAG
+
+
+def test_a_crisis_word_in_a_study_question_is_no_crisis_but_a_first_person_one_is() -> None:
+    assert assess("is there a link between chronic pain and suicide? writing an essay on it") is None
+    result = assess("writing an essay on back pain and honestly I want to kill myself")
+    assert result is not None and result.kind is TriageKind.CRISIS
+
+
+def test_self_harm_told_as_long_over_is_no_crisis_but_back_again_is() -> None:
+    told_as_over = "I used to self-harm as a teenager, that's years behind me. is massage ok for sciatica?"
+    assert assess(told_as_over) is None
+    result = assess("I used to self-harm, it was years behind me, but I've started again with the pain")
+    assert result is not None and result.kind is TriageKind.CRISIS

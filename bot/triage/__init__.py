@@ -33,8 +33,9 @@ from bot.triage.chat import dose, greeting, help_request, not_english
 from bot.triage.classifier import ClassifierVerdict, TriageClassifier, load_classifier
 from bot.triage.messages import crisis_message, red_flag_message
 from bot.triage.perspective import about_someone_else, as_first_person
-from bot.triage.reading import Doc, is_resolved
+from bot.triage.reading import Doc, is_information, is_negated, is_resolved, is_study_question
 from bot.triage.rules import (
+    BENIGN_CONTEXT,
     CRISIS_FOREIGN,
     CRISIS_RULES,
     FEVER_SIGNS,
@@ -110,12 +111,8 @@ def _crisis(views: list[Doc], verdict: ClassifierVerdict | None, other: bool) ->
         reason = "crisis:suicidal_ideation"
     model = verdict is not None and verdict.crisis_alarm
     if reason is None and model and verdict is not None:
-        # Alone, the classifier must lean on words of despair, death or harm, or be sure:
-        # "how long do I hold it?" is close in meaning to "how long can I go on?" but has none.
-        if _VIOLENCE_AT_OTHERS.search(views[0].text):
-            model = False
-        else:
-            model = bool(_DISTRESS.search(views[-1].text)) or verdict.crisis >= _SURE
+        aimed_elsewhere = bool(_VIOLENCE_AT_OTHERS.search(views[0].text))
+        model = not aimed_elsewhere and _classifier_crisis_stands(views[-1], verdict)
     if reason is None and not model:
         return None
     return Triage(
@@ -126,6 +123,19 @@ def _crisis(views: list[Doc], verdict: ClassifierVerdict | None, other: bool) ->
         about_someone_else=other,
         confidence=verdict.crisis if verdict else None,
     )
+
+
+def _classifier_crisis_stands(doc: Doc, verdict: ClassifierVerdict) -> bool:
+    """A crisis the classifier raised alone must lean on a live word of despair, death or
+    harm, or be sure: "how long do I hold it?" is close in meaning to "how long can I go on?"
+    but has none. A word in a sentence told as over ("she tried to end it years ago, doing
+    really well now") or in a study question ("for my essay") is not live. Negation is no
+    reason here: "can't go on" and "no point" are how despair is said."""
+    words = [m.start() for m in _DISTRESS.finditer(doc.text)]
+    live = [w for w in words if not is_resolved(doc, w) and not is_study_question(doc, w)]
+    if words and not live:
+        return False
+    return bool(live) or verdict.crisis >= _SURE
 
 
 def _not_a_current_report(doc: Doc, verdict: ClassifierVerdict) -> bool:
@@ -152,7 +162,17 @@ def _classifier_red_flag_stands(doc: Doc, verdict: ClassifierVerdict) -> bool:
     killing me, best stretch?" is close to emergencies in tone only)."""
     if _not_a_current_report(doc, verdict):
         return False
-    return verdict.red_flag >= _SURE or bool(_ALARM_SIGNS.search(doc.text))
+    if verdict.red_flag >= _SURE:
+        return True
+    context = BENIGN_CONTEXT.get(verdict.category) if verdict.category else None
+    if context is not None and context.search(doc.text):
+        return False
+    # A sign counts where it is reported: not negated ("bladder's fine"), not in a general
+    # question ("how rare is it for back pain to be caused by cancer?").
+    return any(
+        not is_negated(doc, *m.span()) and not is_information(doc, m.start())
+        for m in _ALARM_SIGNS.finditer(doc.text)
+    )
 
 
 # A temperature as people write it: "37.1", "36.8C", "98.6 F", "99 degrees".

@@ -94,6 +94,11 @@ _WHY = {
     "infection_risk:immunosuppression": (
         "Back pain in someone with a weakened immune system can be a sign of an infection in the spine."
     ),
+    "fracture_risk:fall_in_older_person": (
+        "Pain after a fall or a knock in an older person, even a small one, can mean a broken "
+        "hip or a broken bone in the spine. If they can't stand or put weight on a leg, don't "
+        "try to walk it off."
+    ),
     "fracture_risk:osteoporosis_or_steroids": (
         "Back pain after a fall, or that comes on suddenly, in someone with osteoporosis or who "
         "has taken steroids for a long time, can be a sign of a fracture in the spine."

@@ -11,7 +11,16 @@ from dataclasses import dataclass
 
 from bot.triage.text import rx, words
 
-__all__ = ["CLAUSE_BREAK", "Doc", "after_last", "is_information", "is_negated", "is_resolved", "word_tokens"]
+__all__ = [
+    "CLAUSE_BREAK",
+    "Doc",
+    "after_last",
+    "is_information",
+    "is_negated",
+    "is_resolved",
+    "is_study_question",
+    "word_tokens",
+]
 
 # A "." followed by a digit is a decimal point ("38.5"), not a sentence end.
 _SENTENCE_END = re.compile(r"[?!;\n]+|\.(?!\d)")
@@ -44,6 +53,14 @@ _HYPOTHETICAL = re.compile(
 )
 _NOT_HYPOTHETICAL = re.compile(r"\b(?:not sure|unsure|wonder\w*|know|see|check|tell|ask\w*|even|as|idk) if\b")
 _POST_NEGATION = re.compile(r"\s*(?:[:?]|\s[-\u2013\u2014])\s*(?:no|none|nope|nil|negative|not really)\b")
+# A normal state said right after a finding: "saddle sensation normal", "bladder's totally
+# fine". Not after a finding that is itself a loss: "can't pee ok" is a report.
+_POST_NORMAL = re.compile(
+    r"(?:(?:'s|\s+(?:is|are|was|were|feels?|felt|seems?))\s+(?:totally |completely |perfectly |"
+    r"entirely |all |absolutely )?(?:normal|fine|ok|okay|intact|unaffected)|\s+(?:normal|intact|"
+    r"unaffected))\b"
+)
+_LOSS_WORDS = words("unable lost loss losing lose numb numbness weak weakness")
 
 _FIRST_PERSON = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself|we|we're|we've|our)\b"
@@ -70,7 +87,9 @@ _INFO_REQUEST = rx(
 _INFO_MARKER = re.compile(
     r"\b(?:asking for (?:info\w*|a friend|someone else|curiosity)|just (?:curious|wondering|"
     r"asking)|out of curiosity|hypothetical\w*|for (?:my |an? )?(?:\w+ )?(?:research|essay|homework|"
-    r"assignment|class|exam|course|project|studies|study)|not (?:because|cuz|cause|coz|cos|"
+    r"assignment|class|exam|course|project|studies|study)|(?:writing|doing|taking|studying for|"
+    r"revising for|working on) (?:a|an|my|our|the) (?:\w+ ){0,2}(?:essay|assignment|course|exam|"
+    r"dissertation|thesis|project|presentation|module)|not (?:because|cuz|cause|coz|cos|"
     r"'cause) i (?:have|got|am)|(?:i )?don'?t have (?:it|this|that|them|any of (?:these|those"
     r"|them|that))|no symptoms)\b"
 )
@@ -132,7 +151,12 @@ def is_negated(doc: Doc, start: int, end: int) -> bool:
         # "I can't walk without my leg giving way": a double negative is still a report.
         nearest = negators[-1]
         return not (tokens[nearest] == "without" and len(negators) > 1)
-    return bool(_POST_NEGATION.match(doc.text, end))
+    if _POST_NEGATION.match(doc.text, end):
+        return True
+    found = word_tokens(doc.text[start:end])
+    return bool(_POST_NORMAL.match(doc.text, end)) and not any(
+        t in _NEGATORS or t in _LOSS_WORDS for t in found
+    )
 
 
 # A symptom told as over: "fully recovered", "it settled", "the ECG was normal", "all clear".
@@ -141,6 +165,9 @@ _RESOLVED = re.compile(
     r"(?:has |have |had |it )?settled(?: down)?|all clear|turned out (?:to be|it was)|"
     r"(?:was|were|came back|all) (?:normal|fine|clear|negative)|got better|healed|"
     r"(?:been |is |was )?fine (?:ever )?since|(?:all |much |feeling |loads )?better now|fine now|"
+    r"back to normal|(?:well|long|years|far|all|(?:that|it|this)(?:'s| is)) behind (?:me|her|him|them|us)|"
+    r"(?:in )?a (?:really |"
+    r"much |very )?(?:good|better|great) place (?:now|these days)|"
     r"(?:doing|feeling) (?:really |very |so )?(?:well|great|fine|good|ok|okay) now|"
     r"(?:tests?|scans?|results?|ecgs?|x-?rays?|bloods?|mri) (?:were |was |came back |all |both )?"
     r"(?:normal|fine|clear|negative|ok|okay))\b"
@@ -159,6 +186,15 @@ def is_resolved(doc: Doc, start: int) -> bool:
     sent_start, sent_end = doc.sentence(start)
     sentence = doc.text[sent_start:sent_end]
     return bool(_RESOLVED.search(sentence)) and not _RETURNED.search(sentence)
+
+
+def is_study_question(doc: Doc, start: int) -> bool:
+    """The message says it asks for study or information ("for my essay"), and the sentence
+    around ``start`` says nothing of the writer: a question about crisis, not a crisis."""
+    if not doc.info_message:
+        return False
+    sent_start, sent_end = doc.sentence(start)
+    return not _FIRST_PERSON.search(_ADDRESSED_ME.sub(" ", doc.text[sent_start:sent_end]))
 
 
 def is_information(doc: Doc, start: int) -> bool:

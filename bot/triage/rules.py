@@ -11,11 +11,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.triage.reading import CLAUSE_BREAK, Doc, after_last, is_information, is_negated, is_resolved
+from bot.triage.reading import (
+    CLAUSE_BREAK,
+    Doc,
+    after_last,
+    is_information,
+    is_negated,
+    is_resolved,
+    is_study_question,
+)
 from bot.triage.text import rx
-from bot.triage.types import Urgency
+from bot.triage.types import Category, Urgency
 
 __all__ = [
+    "BENIGN_CONTEXT",
     "CRISIS_FOREIGN",
     "CRISIS_RULES",
     "FEVER_SIGNS",
@@ -70,6 +79,8 @@ class Rule:
             return False
         if self.negatable and self.resolvable and is_resolved(doc, start):
             return False
+        if not self.report_only and is_study_question(doc, start):
+            return False  # "suicide rates in chronic pain, for my essay": asks, reports nothing
         return not (self.report_only and is_information(doc, start))
 
 
@@ -141,6 +152,21 @@ _INJURY = rx(
     r"\blanded (?:hard |heavily |flat )?on (?:my |his |her |their )?(?:back|neck|head|spine|"
     r"tailbone)\b",
     r"\b(?:can'?t|cannot|couldn'?t|unable to) (?:get up|stand up|stand|walk)\b",
+)
+# An older person: an age of 65 or more, a decade of life, or a word for the elderly.
+_AGE_65_PLUS = r"(?:6[5-9]|[7-9]\d|10\d)"
+_OLDER_PERSON = rx(
+    rf"\b{_AGE_65_PLUS} ?(?:years?[- ]old|year|yrs?|yo|y/o|y\.o\.)\b|\baged? {_AGE_65_PLUS}\b",
+    rf"\b(?:i'?m|i am|is|was|turned|turning|he'?s|she'?s|they'?re|who'?s|now|at)\W+(?:nearly |almost "
+    rf"|over |just )?{_AGE_65_PLUS}\b(?! ?(?:kg|kgs|lbs?|pounds|mins?|minutes|percent|%|degrees|"
+    r"mg|miles|km|metres|meters|feet|ft|steps|times))",
+    rf"\b(?:mum|mom|mother|dad|father|nan|nana|gran|granny|grandma|grandad|granddad|grandpa|"
+    rf"grandmother|grandfather|husband|wife|partner|uncle|aunt|auntie|neighbou?r|patient)\W+"
+    rf"{_AGE_65_PLUS}\b",
+    r"\bin (?:my|his|her|their|our) (?:late |mid |early )?(?:seventies|eighties|nineties|70s|80s|"
+    r"90s|70's|80's|90's)\b",
+    r"\b(?:elderly|pensioner|oap|frail|care home|nursing home|old age|grandm\w*|grandf\w*|"
+    r"grandad|granddad|grandpa|granny|nan|nana|gran)\b",
 )
 _OLD = rx(
     r"\b(?:\d+|a few|few|several|many|two|three|four|five|six|seven|eight|nine|ten|some|"
@@ -343,6 +369,13 @@ _STRESS_INCONTINENCE = rx(
     r"\b(?:pregnan\w*|postpartum|post-partum|after (?:giving birth|birth|having (?:a |my )?"
     r"(?:baby|kids|children))|pelvic floor|stress incontinence|menopaus\w*|prostate)\b",
 )
+# The everyday causes of a category's symptoms. A red flag the classifier raises alone, on a
+# message that names one ("numb after kneeling", "weak after leg day", "numb bum after a long
+# ride", "leaks when I sneeze"), has to be sure: the embedding hears the symptom, not its cause.
+BENIGN_CONTEXT: dict[Category, re.Pattern[str]] = {
+    Category.NEURO_DEFICIT: rx(_POSITIONAL.pattern, _EXERTION.pattern),
+    Category.CAUDA_EQUINA: rx(_CYCLING.pattern, _STRESS_INCONTINENCE.pattern),
+}
 
 EMERGENCY_RULES: tuple[Rule, ...] = (
     Rule(
@@ -877,6 +910,21 @@ URGENT_RULES: tuple[Rule, ...] = (
         URGENT,
         requires=(_BACK,),
         unless_before=_OTHER_PERSON,
+    ),
+    Rule(
+        # A fall or a knock at an advanced age can break a hip or a vertebra: "dad 79 fell in
+        # the garden, back really hurts", "gran took a tumble, sore hip".
+        "fracture_risk:fall_in_older_person",
+        rx(
+            r"\b(?:fell|fallen|falling)\b(?! (?:asleep|apart|for|in love|behind|ill|sick|pregnant|"
+            r"out with|through))",
+            r"\b(?:had|has|took|taken|had taken) (?:a |another )?(?:\w+ )?(?:fall|tumble|spill)\b",
+            r"\b(?:tumbled|slipped|tripped|stumbled|keeled over|collapsed)\b",
+        ),
+        URGENT,
+        requires=(_OLDER_PERSON, _INJURY),
+        # Long ago, or at a younger age: "fell off my bike at 8 years old, now 70".
+        unless=rx(_OLD.pattern, r"\bat (?:the age of |age )?(?:[1-9]|[1-5]\d)(?: ?(?:years? old|yo))?\b"),
     ),
     Rule(
         "fracture_risk:osteoporosis_or_steroids",
