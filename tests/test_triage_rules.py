@@ -482,3 +482,31 @@ def test_self_harm_told_as_long_over_is_no_crisis_but_back_again_is() -> None:
     assert assess(told_as_over) is None
     result = assess("I used to self-harm, it was years behind me, but I've started again with the pain")
     assert result is not None and result.kind is TriageKind.CRISIS
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "burned myself with a lighter again tonight, it helps with the pain for a bit",
+        "stubbed a cigarette out on my wrist last night",
+        "my brother cleaned his rifle and put his affairs in order, now he wont answer",
+        "I walk to the bridge at night and think about how easy it would be, one step",
+    ],
+)
+def test_burning_on_purpose_and_preparations_with_the_means_are_a_crisis(message: str) -> None:
+    result = assess(message)
+    assert result is not None and result.kind is TriageKind.CRISIS
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i burned my arm on the iron while ironing a shirt, ouch",
+        "my heat pack burned my skin, left a mark",
+        "grandad put his affairs in order after the diagnosis, his back is sore",
+        "took photos from the bridge, thinking how pretty it was, my back hurts from the walk",
+    ],
+)
+def test_kitchen_burns_estate_planning_and_views_are_no_crisis(message: str) -> None:
+    result = assess(message)
+    assert result is None or result.kind is not TriageKind.CRISIS

@@ -262,7 +262,8 @@ _SURE = 0.6  # a classifier-only alarm without a single such word needs this pro
 
 # The semantic field of the red flags (single words and stems, not phrasings): the bladder
 # and bowel, the saddle area, feeling and strength, fever and infection, falls and injuries,
-# cancer and weight, the chest and heart, tearing pain, swelling, age.
+# cancer and weight, the chest and heart, tearing pain, swelling, age. Not "car": a car ride
+# is no alarm, and a crash says "crash", "hit" or "accident".
 _ALARM_SIGNS = rx(
     r"\b(?:bladder|bowel\w*|pee\w*|wee\w*|urin\w*|piss\w*|toilet|loo|wet|wetting|leak\w*|pants|"
     r"poo\w*|incontinen\w*|accident\w*|catheter|wip\w*|bum|butt|arse|ass|bottom|groin|genital\w*|"
@@ -270,7 +271,7 @@ _ALARM_SIGNS = rx(
     r"feel\w*|sensation|dead|weak\w*|gave|give|giving|buckl\w*|collaps\w*|drag\w*|foot|feet|toes?|"
     r"trip\w*|walk\w*|stand\w*|legs?|both|paralys\w*|fever\w*|temp\w*|hot|chills?|shiver\w*|"
     r"sweat\w*|infect\w*|red|swell\w*|swollen|pus|wound|injection|surgery|operation|needle\w*|"
-    r"drug\w*|steroid\w*|immun\w*|chemo\w*|fell|fall\w*|slip\w*|tripped|crash\w*|car|"
+    r"drug\w*|steroid\w*|immun\w*|chemo\w*|fell|fall\w*|slip\w*|tripped|crash\w*|collision|wreck\w*|"
     r"hit|knock\w*|tackl\w*|thrown|landed|broke\w*|broken|fractur\w*|crack\w*|osteopor\w*|bone\w*|"
     r"hip|weight|kg|kgs|lbs?|pounds|stone|thin\w*|appetite|cancer|tumou?r\w*|lump\w*|chest|heart|"
     r"arm|jaw|breath\w*|tear\w*|ripp\w*|rip|sudden\w*|belly|stomach|abdom\w*|puls\w*|"

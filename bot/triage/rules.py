@@ -310,6 +310,36 @@ CRISIS_RULES: tuple[Rule, ...] = (
             r"\b(?:hurt|hurting|harm|harming|burn|burning|punch|punching|hit|hitting) myself "
             r"(?:on purpose|deliberately|to (?:feel|cope|distract|punish))",
             r"\bharm(?:ing)? myself\b",
+            # Burning on purpose: with what people burn themselves with, not a kitchen accident.
+            r"\b(?:burn(?:ed|t|ing|s)?|mark(?:ed|ing)?) (?:myself|my (?:arms?|wrists?|skin|legs?|thighs?|"
+            r"hands?|stomach|belly|hips?))\b[^.?!]{0,25}\b(?:with|using) (?:a |the |my )?(?:lighters?|"
+            r"cigarettes?|ciggies?|fags?|matches|match|hot (?:knife|spoon|metal|coin)|candles?)\b",
+            r"\b(?:press\w*|hold|holding|held|put|putting|stub\w*) (?:a |the |my )?(?:hot |lit )?"
+            r"(?:iron|lighter|cigarette|ciggie|fag|match|knife|spoon|hair straighteners|straighteners|"
+            r"curling iron|candle)\b[^.?!]{0,20}\b(?:on|onto|against|to|into) my (?:arms?|wrists?|skin|"
+            r"legs?|thighs?|hands?|stomach|belly|hips?)\b",
+        ),
+        unless=rx(r"\b(?:accident\w*|by mistake|while (?:ironing|cooking|baking)|ironing a|cooking)\b"),
+        report_only=False,
+    ),
+    Rule(
+        # Preparations: getting affairs in order, or goodbyes, with the means at hand; and
+        # thinking about it at a high place ("stand on the bridge and think how easy it would be").
+        "crisis:preparations",
+        rx(
+            r"\b(?:put|putting|puts|got|getting|get|sort\w*) (?:all |everything |his |her |my |their )?"
+            r"(?:affairs |things |stuff |papers |life )?in order\b",
+            r"\b(?:said|saying|says|say|texted|sent|wrote|written) (?:his |her |their |my )?goodbyes?\b",
+            r"\b(?:bridge|edge|cliff|roof|rooftop|ledge|platform|tracks|car park roof|multi-?stor(?:e)?y)\b"
+            r"[^.?!]{0,80}\b(?:think\w*|thought|wonder\w*|imagin\w*|picture)\b[^.?!]{0,50}\b(?:how easy|"
+            r"one step|just step|jump\w*|let go|no more pain|never come back|end (?:it|the pain))",
+        ),
+        requires=(
+            rx(
+                r"\b(?:guns?|rifles?|shotguns?|pistols?|firearms?|rope|noose|pills|tablets|stash\w*|"
+                r"stockpil\w*|bridge|edge|cliff|roof|rooftop|ledge|platform|tracks|no more pain|how easy|"
+                r"one step|not answering|won'?t answer|isn'?t answering|can'?t reach)\b"
+            ),
         ),
         report_only=False,
     ),
