@@ -214,6 +214,11 @@ class Pipeline:
                     notes=(verdict.reason, "with context"),
                 )
             return self._red_flag(question, text, vector, verdict)
+        if verdict is not None and verdict.kind is TriageKind.DOSE:
+            # "how much should I take?" after a question about ibuprofen asks for a dose.
+            return self._reply(
+                question, AnswerKind.NO_ANSWER, replies.dose_refusal(), notes=(verdict.reason, "with context")
+            )
         combined_vector = self._encode(combined)  # the one extra encode of a follow-up
         shown = context.passage_ids[:1]
         together = self._prefer_shown(self._relevant(combined, combined_vector, keep=shown), context, text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot import replies
 from bot.answer import AnswerKind
 from bot.asks import ask_type_bonus
 from bot.conversation import Conversation, ConversationStore
@@ -89,6 +90,14 @@ def test_safety_reads_a_follow_up_with_its_context(pipeline) -> None:
     conversation.record(pipeline.answer("what stretches help sciatica?", conversation))
     answer = pipeline.answer("and now I can't feel my legs", conversation)
     assert answer.kind is AnswerKind.RED_FLAG
+
+
+def test_a_dose_asked_as_a_follow_up_of_a_medicine_question_is_refused(pipeline) -> None:
+    conversation = Conversation()
+    conversation.record(pipeline.answer("does ibuprofen help with sciatica?", conversation))
+    refusal = replies.dose_refusal()[0]
+    assert pipeline.answer("how much should I take?", conversation).blocks[0] == refusal
+    assert pipeline.answer("how much should I take?").blocks[0] != refusal  # alone, no medicine is named
 
 
 def test_ask_json_keeps_one_conversation_per_id_and_plain_lines_stand_alone(cli, seed_index: Path) -> None:
