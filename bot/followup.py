@@ -25,12 +25,16 @@ class Resolution:
 
 _POINTS_BACK = re.compile(
     r"\b(?:it|its|it's|that|this|those|these|them|they|there|one|ones|the other|other side|"
-    r"same|also|too|instead|else|another|again|the stretch|the exercise|the pose)\b"
+    r"he|she|him|her|his|hers|"
+    r"same|also|too|instead|else|another|again|the stretch|the exercise|the pose|the move|"
+    r"the movement|the position|the muscles?)\b"
 )
 _OPENS_ON_CONTEXT = re.compile(
     r"^\W*(?:and|but|so|also|or|then|what about|how about|what if|and if|ok so|okay so|"
     r"same for|any other|anything else|more)\b"
 )
+# A closing "then" carries on from the last answer: "what happens to my hips over time then?"
+_CLOSES_ON_CONTEXT = re.compile(r"\bthen\W*$")
 _FRAGMENT = re.compile(
     r"^\W*(?:how (?:long|many|often|much|far|soon)|why|when|where|which|for how long|"
     r"is (?:it|that) (?:safe|ok|okay|normal|bad)|can i|should i|do i|what else)\b"
@@ -41,7 +45,7 @@ _FRAGMENT_WORDS = 6  # a wh-fragment longer than this usually names its own topi
 def looks_dependent(text: str) -> bool:
     """The message's form says it continues the conversation (``text`` is normalised)."""
     lowered = text.lower()
-    if _OPENS_ON_CONTEXT.search(lowered):
+    if _OPENS_ON_CONTEXT.search(lowered) or _CLOSES_ON_CONTEXT.search(lowered):
         return True
     # "what is an epidural abscess and what causes it?" names what its "it" points to.
     if _POINTS_BACK.search(lowered) and _content_words(lowered) <= _OWN_TOPIC_WORDS:

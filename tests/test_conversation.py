@@ -51,6 +51,8 @@ def test_form_of_a_follow_up_is_recognised() -> None:
     assert looks_dependent("how long should i hold it?")
     assert looks_dependent("and the other side?")
     assert looks_dependent("how many times")
+    assert looks_dependent("where can i find more of her stuff")  # the trainer just named
+    assert looks_dependent("what happens to my hip flexors over time then")
     assert not looks_dependent("what causes si joint pain when sitting for a long time at work")
 
 

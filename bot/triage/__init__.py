@@ -246,7 +246,7 @@ def passage_fits_red_flag(
 # The semantic field of despair, death and self-harm (not phrasings: single words and stems).
 _DISTRESS = rx(
     r"\b(?:die|dies|died|dying|dead|death|deaths|suicid\w*|kill\w*|unaliv\w*|kms|sewerslide|"
-    r"end|ends|ending|ended|over|gone|disappear\w*|vanish\w*|burden\w*|goodbye\w*|farewell|"
+    r"end(?! up)|ends|ending|ended|over|gone|disappear\w*|vanish\w*|burden\w*|goodbye\w*|farewell|"
     r"notes?|letters?|will|rope|noose|pills?|tablets?|meds|overdos\w*|od|jump\w*|bridge|cliff|"
     r"train|cut|cuts|cutting|burn\w*|blades?|razors?|bleed\w*|bled|hurt\w* myself|harm\w*|"
     r"worthless|hopeless|"
