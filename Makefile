@@ -30,11 +30,13 @@ console: index
 	$(BIN)/python -m bot console
 
 # The inner loop leaves out the tests marked slow; `make test-all` (and CI) runs every test.
+# Both run in WORKERS processes (pytest-xdist); WORKERS=0 runs in this one.
+WORKERS ?= 2
 test: setup
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not slow"
 
 test-all: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 
 lint: setup typecheck
 	$(BIN)/ruff check .

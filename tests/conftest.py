@@ -22,13 +22,33 @@ CORPUS = ROOT / "corpus"
 CACHE = ROOT / "var" / "cache"
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of this test run, one for all its pytest-xdist workers.
+
+    Each worker's ``tmp_path_factory`` has a base folder of its own (``popen-gw0``, ...) in
+    the run's folder; without xdist the base folder is the run's.
+    """
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real index of the repository's corpus, built with the real model."""
+    """A real index of the repository's corpus, built with the real model, once per run.
+
+    Read-only: a test that damages or rebuilds an index takes ``index_copy``. The workers of
+    ``make test`` (pytest-xdist) share it: the first to take the lock builds it, the others
+    wait and open the same folder (xdist's documented pattern for session data).
+    """
+    from filelock import FileLock
+
     from index.build import build_index
 
-    out = tmp_path_factory.mktemp("index") / "seed"
-    build_index(CORPUS, out, cache_dir=CACHE, show_progress=False)
+    folder = run_folder(tmp_path_factory)
+    out = folder / "index" / "seed"
+    with FileLock(folder / "seed-index.lock"):
+        if not (out / "manifest.json").is_file():  # a build publishes its manifest last
+            build_index(CORPUS, out, cache_dir=CACHE, show_progress=False)
     return out
 
 

@@ -75,7 +75,9 @@ class StartUps:
 
 @pytest.fixture(scope="module")
 def started(seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartUps]:
-    with FakeBotApi() as fake:
+    # The probe holds a port from the OS, bound but never listening, until every start-up has
+    # ended: connecting to it is refused, and no other server (another test worker's) can take it.
+    with FakeBotApi() as fake, socket.socket() as probe:
         folders = {
             name: tmp_path_factory.mktemp(name)
             for name in ("rejected", "token-file", "wrong-path", "unreachable", "salt")
@@ -83,9 +85,8 @@ def started(seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         token_file = folders["token-file"] / "token"
         token_file.write_text(WRONG_TOKEN + "\n")
         (folders["salt"] / "feedback.sqlite3.salt").write_text("not hex at all")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]  # nobody listens here once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
         cases = {
             "rejected": {"TELEGRAM_BOT_TOKEN": WRONG_TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url},
             "token-file": {

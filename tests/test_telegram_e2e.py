@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -799,29 +798,35 @@ async def test_questions_are_logged_only_when_the_operator_opts_in(start_bot, ca
     assert await bot.fake.until(lambda: "zebra" in caplog.text, timeout=2)
 
 
-def _webhook_settings(fake: FakeBotApi, tmp_path: Path, port: int) -> Settings:
+def _webhook_settings(fake: FakeBotApi, tmp_path: Path) -> Settings:
+    """Webhook mode behind a proxy at ``webhook_url``; the local server takes a port from the OS
+    (port 0: no port picked in advance that another test, or another worker, could take first)."""
     return Settings(
         telegram_token=TEST_TOKEN,
         telegram_api_base_url=fake.base_url,
         feedback_db=tmp_path / "f.sqlite3",
         reload_interval=0,
-        webhook_url=f"http://127.0.0.1:{port}/limber-hook",
-        webhook_port=port,
+        webhook_url="https://limber.example.org/limber-hook",
+        webhook_port=0,
         webhook_secret="sekrit-1",
     )
 
 
+def _webhook_port(app: Application) -> int:
+    """The port the running webhook server listens on."""
+    return app.bot_data["limber"].webhook.port
+
+
 async def test_webhook_refuses_updates_without_the_secret_token(fake, pipeline, tmp_path) -> None:
     fake.reset()
-    port = _free_port()
-    settings = _webhook_settings(fake, tmp_path, port)
+    settings = _webhook_settings(fake, tmp_path)
     app = build_application(settings, pipeline, request_timeout=1.0)
     message = fake.message(QUESTION)
     update = json.dumps({"update_id": 1, "message": message})
     async with polling(app, webhook=True):
         [hook] = fake.requests("setWebhook")
         assert hook.params["secret_token"] == "sekrit-1"
-        url = f"http://127.0.0.1:{port}/limber-hook"
+        url = f"http://127.0.0.1:{_webhook_port(app)}/limber-hook"
         headers = {"Content-Type": "application/json"}
         async with httpx.AsyncClient() as client:
             missing = await client.post(url, content=update, headers=headers)
@@ -859,9 +864,9 @@ async def test_webhook_checks_the_secret_and_the_size_before_reading_any_body(
 ) -> None:
     # Before: the server read a whole body (99 MB, into memory) before looking at the secret.
     fake.reset()
-    port = _free_port()
-    app = build_application(_webhook_settings(fake, tmp_path, port), pipeline, request_timeout=1.0)
+    app = build_application(_webhook_settings(fake, tmp_path), pipeline, request_timeout=1.0)
     async with polling(app, webhook=True):
+        port = _webhook_port(app)
         huge = 99 * 1024 * 1024
         stranger = await _raw_request(
             port,
@@ -892,13 +897,13 @@ async def test_webhook_caps_connections_and_stalled_ones_never_keep_an_update_ou
     from bot.telegram.webhook import WebhookLimits
 
     fake.reset()
-    port = _free_port()
-    settings = _webhook_settings(fake, tmp_path, port)
+    settings = _webhook_settings(fake, tmp_path)
     app = build_application(settings, pipeline, request_timeout=1.0)
     limits = WebhookLimits(max_connections=3, header_timeout=0.5)
-    url = f"http://127.0.0.1:{port}/limber-hook"
     headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "sekrit-1"}
     async with polling(app, webhook=True, webhook_limits=limits):
+        port = _webhook_port(app)
+        url = f"http://127.0.0.1:{port}/limber-hook"
         stalled = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
         await asyncio.sleep(0.1)  # the cap is reached: three connections, no request
         message = fake.message(QUESTION)
@@ -916,12 +921,6 @@ async def test_webhook_caps_connections_and_stalled_ones_never_keep_an_update_ou
         assert "Source:" in _text(reply)
     assert closed == 3
     assert app.bot_data["limber"].webhook.refused_connections >= 1
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def test_rebuilt_index_is_picked_up_and_a_broken_one_keeps_the_old(
