@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -85,7 +86,7 @@ class Pipeline:
         if not re.search(r"\w", text):
             return self._reply(question, AnswerKind.HELP, replies.question_help(replies.EMPTY_QUESTION))
         vector = self._encode(text)
-        verdict = assess(text, vector)
+        verdict = assess(text, vector, encode_spans=self._encode_spans)
         context = conversation.context() if conversation is not None else None
         if context is not None and self._alarm_fades_in_context(text, verdict, context):
             verdict = None
@@ -146,6 +147,10 @@ class Pipeline:
         except Exception:
             log.exception("encoding the question failed; triage falls back to its rules")
             return None
+
+    def _encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[np.ndarray | None]:
+        """Sentences of ``text`` read in context, for triage (see ``bot.triage.assess``)."""
+        return self.retriever.index.encoder.encode_spans(text, spans)
 
     def _answer_from_documents(
         self,

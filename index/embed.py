@@ -134,6 +134,28 @@ class Encoder:
         """Embed a single query: shape (dimension,)."""
         return self._encode_batch([text])[0]
 
+    def encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[np.ndarray | None]:
+        """One vector per character span of ``text``: the text's token vectors, computed in
+        context in one run, averaged over each span's tokens (None for a span past the
+        model's window). A sentence read this way keeps what its neighbours say of it."""
+        encoding = self._tokenizer.encode(text, add_special_tokens=True)
+        ids = np.array([encoding.ids], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        token_vectors = self._session.run(None, feeds)[0][0]
+        offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+        real = offsets[:, 1] > offsets[:, 0]  # special tokens have empty offsets
+        vectors: list[np.ndarray | None] = []
+        for start, end in spans:
+            inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+            if not inside.any():
+                vectors.append(None)
+                continue
+            pooled = token_vectors[inside].mean(axis=0)
+            vectors.append((pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32))
+        return vectors
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts, add_special_tokens=True)
         width = max(len(e.ids) for e in encodings)

@@ -285,3 +285,29 @@ def test_a_huge_single_word_message_is_triaged_quickly_and_answered(pipeline) ->
     # Before: triage's typo repair was quadratic in word length (1 MB: no answer in 60 s).
     answer = pipeline.answer("a" * 1_000_000)
     assert answer.reply.endswith(DISCLAIMER)
+
+
+def test_a_crisis_in_one_sentence_of_a_longer_message_is_heard_but_never_hides_a_red_flag(
+    encode, retriever
+) -> None:
+    encoder = retriever.index.encoder
+    crisis = (
+        "hi can u tell me the best stretches for SI joint? also i honestly cant be bothered with being alive"
+    )
+    alone = assess(crisis, encode(crisis))
+    read = assess(crisis, encode(crisis), encode_spans=encoder.encode_spans)
+    assert alone is None or alone.kind is not TriageKind.CRISIS  # the whole message's vector misses it
+    assert read is not None and read.kind is TriageKind.CRISIS
+    emergency = (
+        "My back pain is worse and this afternoon I lost control of my bladder. I am 79 and live alone."
+    )
+    result = assess(emergency, encode(emergency), encode_spans=encoder.encode_spans)
+    assert result is not None and result.kind is TriageKind.RED_FLAG
+
+
+def test_encode_spans_reads_each_span_in_context_and_none_past_the_window(retriever) -> None:
+    encoder = retriever.index.encoder
+    text = "my back hurts. I feel fine otherwise."
+    first, second, beyond = encoder.encode_spans(text, [(0, 14), (15, len(text)), (len(text), len(text) + 5)])
+    assert first is not None and second is not None and beyond is None
+    assert abs(float(first @ first) - 1.0) < 1e-5 and float(first @ second) < 0.99

@@ -510,3 +510,52 @@ def test_burning_on_purpose_and_preparations_with_the_means_are_a_crisis(message
 def test_kitchen_burns_estate_planning_and_views_are_no_crisis(message: str) -> None:
     result = assess(message)
     assert result is None or result.kind is not TriageKind.CRISIS
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "whats the easiest way to go, seriously",
+        "honestly im not sticking around much longer",
+        "cant see myself being around by christmas",
+        "the life insurance pays out if i wasnt here, theyd be fine",
+        "if i got run over tomorrow i honestly wouldnt care",
+        "ive been keeping my tramadol back, about 30 now, for when im ready",
+        "how many of my amitriptyline would it take",
+        "banged my head on the wall till it bled, wanted it to hurt",
+        "keep staring at the rifle in the cupboard, just in case",
+        "stood at the edge of the platform and nearly stepped when the train came",
+    ],
+)
+def test_asking_how_not_being_around_saved_tablets_and_means_at_hand_are_a_crisis(message: str) -> None:
+    result = assess(message)
+    assert result is not None and result.kind is TriageKind.CRISIS
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "whats the quickest way to go to the hospital from here",
+        "would it be quick to recover from a disc bulge?",
+        "saving my tramadol for the holiday flight",
+        "scratched my mosquito bites till they bled, oops",
+        "i keep my hunting rifle locked away, back sore from the hike",
+        "Back in 2019 I thought about ending it. Got help and I am doing really well now. Core exercises?",
+        "Im a physio. How would you ask a patient with back pain about suicidal thoughts?",
+        "Not suicidal or anything, just sick of this back. what else is out there?",
+    ],
+)
+def test_directions_recovery_trips_itches_hunting_past_crises_and_professionals_are_no_crisis(
+    message: str,
+) -> None:
+    result = assess(message)
+    assert result is None or result.kind is not TriageKind.CRISIS
+
+
+def test_a_past_crisis_that_came_back_is_a_crisis_and_a_role_does_not_hide_one() -> None:
+    for message in (
+        "Back in 2019 I thought about ending it. I was doing well but now I want to end it again",
+        "Im a nurse and honestly I want to kill myself",
+    ):
+        result = assess(message)
+        assert result is not None and result.kind is TriageKind.CRISIS

@@ -25,7 +25,9 @@ still run, so an emergency instruction never depends on the model or on search.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -33,7 +35,7 @@ from bot.triage.chat import dose, greeting, help_request, not_english
 from bot.triage.classifier import ClassifierVerdict, TriageClassifier, load_classifier
 from bot.triage.messages import crisis_message, red_flag_message
 from bot.triage.perspective import about_someone_else, as_first_person
-from bot.triage.reading import Doc, is_information, is_negated, is_resolved, is_study_question
+from bot.triage.reading import Doc, is_information, is_negated, is_over, is_resolved, is_study_question
 from bot.triage.rules import (
     BENIGN_CONTEXT,
     CRISIS_FOREIGN,
@@ -58,9 +60,15 @@ __all__ = [
     "red_flag_message",
 ]
 
+log = logging.getLogger(__name__)
+
 # Rules read at most this much of a message: it bounds their work on hostile input (a
 # Telegram message is at most 4,096 characters; the CLI accepts more).
 MAX_TRIAGE_CHARS = 8000
+
+
+# Reads sentences of a text in context: (text, character spans) -> one vector per span.
+SpanEncoder = Callable[[str, Sequence[tuple[int, int]]], Sequence[np.ndarray | None]]
 
 
 def assess(
@@ -68,17 +76,36 @@ def assess(
     vector: np.ndarray | None = None,
     *,
     classifier: TriageClassifier | None = None,
+    encode_spans: SpanEncoder | None = None,
 ) -> Triage | None:
-    """Triage one message; ``vector`` is its unit embedding, when the caller has one."""
+    """Triage one message; ``vector`` is its unit embedding, when the caller has one.
+
+    ``encode_spans`` (the encoder's, when the caller has one) lets the classifier read the
+    sentences of a longer message one by one, where despair may sit in a single sentence.
+    """
     text = normalise(question[: MAX_TRIAGE_CHARS * 2])[:MAX_TRIAGE_CHARS]
     if not any(c.isalnum() for c in text):
         return None
     other = about_someone_else(text)
     views = _safety_views(text, other)
-    verdict = None
+    verdict, sentence = None, None
     if vector is not None:
-        verdict = (classifier or load_classifier()).predict(vector)
+        classifier = classifier or load_classifier()
+        verdict = classifier.predict(vector)
+        if encode_spans is not None and not verdict.crisis_alarm:
+            sentence = _crisis_in_a_sentence(views[0], classifier, encode_spans)
+    # A crisis heard in one sentence only does not take the place of a red flag: "I lost
+    # control of my bladder. I am 79 and live alone." needs the emergency instruction.
     urgent = _crisis(views, verdict, other) or _red_flag(views, verdict, other)
+    if urgent is None and sentence is not None:
+        urgent = Triage(
+            TriageKind.CRISIS,
+            "crisis",
+            category=Category.CRISIS,
+            source=Source.CLASSIFIER,
+            about_someone_else=other,
+            confidence=sentence.crisis,
+        )
     if urgent is not None:
         return urgent
     doc = views[0]
@@ -125,6 +152,43 @@ def _crisis(views: list[Doc], verdict: ClassifierVerdict | None, other: bool) ->
     )
 
 
+_SENTENCE_WORDS = 3  # shorter sentences ("anyway.", "not joking") say too little alone
+
+
+def _crisis_in_a_sentence(
+    doc: Doc, classifier: TriageClassifier, encode_spans: SpanEncoder
+) -> ClassifierVerdict | None:
+    """A crisis told in one sentence of a longer message ("what's the best stretch for
+    piriformis? btw I've saved up 40 of my tablets, just in case") is diluted in the whole
+    message's vector. The sentences that hold a live word of despair, death or harm are read
+    in context, one vector each, and the first the classifier is sure of (p >= 0.6: a
+    sentence alone says less than a message), with nothing in it aimed at someone else,
+    stands, unless the message also holds a red flag (that instruction comes first). One more
+    run of the model, only for such messages."""
+    spans = [(s, e) for s, e in doc.sentences if len(doc.text[s:e].split()) >= _SENTENCE_WORDS]
+    if len(spans) < 2:
+        return None
+    live = _live_distress(doc)
+    candidates = [
+        (s, e)
+        for s, e in spans
+        if any(s <= w < e for w in live) and not _VIOLENCE_AT_OTHERS.search(doc.text, s, e)
+    ]
+    if not candidates:
+        return None
+    try:
+        vectors = encode_spans(doc.text, candidates)
+    except Exception:  # the rules and the whole-message reading have already run
+        log.exception("reading the message's sentences failed; triage goes on without them")
+        return None
+    for sentence_vector in vectors:
+        if sentence_vector is not None:
+            verdict = classifier.predict(sentence_vector)
+            if verdict.crisis >= _SURE:
+                return verdict
+    return None
+
+
 def _classifier_crisis_stands(doc: Doc, verdict: ClassifierVerdict) -> bool:
     """A crisis the classifier raised alone must lean on a live word of despair, death or
     harm, or be sure: "how long do I hold it?" is close in meaning to "how long can I go on?"
@@ -132,10 +196,23 @@ def _classifier_crisis_stands(doc: Doc, verdict: ClassifierVerdict) -> bool:
     really well now") or in a study question ("for my essay") is not live. Negation is no
     reason here: "can't go on" and "no point" are how despair is said."""
     words = [m.start() for m in _DISTRESS.finditer(doc.text)]
-    live = [w for w in words if not is_resolved(doc, w) and not is_study_question(doc, w)]
+    live = _live_distress(doc)
     if words and not live:
         return False
     return bool(live) or verdict.crisis >= _SURE
+
+
+def _live_distress(doc: Doc) -> list[int]:
+    """Where the words of despair, death or harm stand that count: not in a sentence told as
+    over, not in a study question."""
+    live = []
+    for m in _DISTRESS.finditer(doc.text):
+        if is_over(doc, m.start()) or is_study_question(doc, m.start()):
+            continue
+        if _CRISIS_TERM.fullmatch(m.group()) and is_negated(doc, *m.span()):
+            continue  # "not suicidal or anything, just sick of it" (but "can't go on" stays)
+        live.append(m.start())
+    return live
 
 
 def _not_a_current_report(doc: Doc, verdict: ClassifierVerdict) -> bool:
@@ -258,6 +335,8 @@ _DISTRESS = rx(
     r"\b(?:at once|in one go|all at the same time|whole (?:box|bottle|packet|pack|strip|lot)|"
     r"all (?:of )?(?:them|my|the) (?:\w+ )?(?:at once|together))\b",
 )
+# The crisis words a denial really cancels: "not suicidal", "no self-harm".
+_CRISIS_TERM = re.compile(r"suicid\w*|self|harm\w*|kill\w*|kms|unaliv\w*|overdos\w*")
 _SURE = 0.6  # a classifier-only alarm without a single such word needs this probability
 
 # The semantic field of the red flags (single words and stems, not phrasings): the bladder

@@ -17,6 +17,7 @@ __all__ = [
     "after_last",
     "is_information",
     "is_negated",
+    "is_over",
     "is_resolved",
     "is_study_question",
     "word_tokens",
@@ -87,7 +88,8 @@ _INFO_REQUEST = rx(
 _INFO_MARKER = re.compile(
     r"\b(?:asking for (?:info\w*|a friend|someone else|curiosity)|just (?:curious|wondering|"
     r"asking)|out of curiosity|hypothetical\w*|for (?:my |an? )?(?:\w+ )?(?:research|essay|homework|"
-    r"assignment|class|exam|course|project|studies|study)|(?:writing|doing|taking|studying for|"
+    r"assignment|class|exam|course|project|studies|study|dissertation|thesis|revision|module)|"
+    r"(?:writing|doing|taking|studying for|"
     r"revising for|working on) (?:a|an|my|our|the) (?:\w+ ){0,2}(?:essay|assignment|course|exam|"
     r"dissertation|thesis|project|presentation|module)|not (?:because|cuz|cause|coz|cos|"
     r"'cause) i (?:have|got|am)|(?:i )?don'?t have (?:it|this|that|them|any of (?:these|those"
@@ -177,7 +179,8 @@ _RESOLVED = re.compile(
 _RETURNED = re.compile(
     r"\b(?:(?:but|and) now|now (?:it'?s|its|it is|i'?m|im|i am|i have|i've|ive|i can'?t|i cant|"
     r"there'?s|theres|my)|again|came back|come back|coming back|returned|back again|recurr\w*|"
-    r"worse|still (?:there|numb|weak|leak\w*|can'?t|cant|have|having|got|no feeling))\b"
+    r"worse|still (?:there|numb|weak|leak\w*|can'?t|cant|have|having|got|no feeling)|"
+    r"since (?:yesterday|today|this morning|last night|then)|today|tonight|this morning)\b"
 )
 
 
@@ -188,13 +191,45 @@ def is_resolved(doc: Doc, start: int) -> bool:
     return bool(_RESOLVED.search(sentence)) and not _RETURNED.search(sentence)
 
 
+# Who asks in their work or studies: "I'm a physio", "nursing student here".
+_ROLE = (
+    r"(?:\w+ )?(?:student|undergrad\w*|postgrad\w*|nurse|physio\w*|doctor|gp|paramedic|pharmacist|"
+    r"psychologist|psychiatrist|counsel+or|therapist|social worker|carer|teacher|lecturer|researcher|"
+    r"trainee|first aider|volunteer)"
+)
+_SAYS_ROLE = re.compile(rf"\b(?:i'?m|i am|im) (?:an? |the )?{_ROLE}\b|\b{_ROLE} here\b")
+
+
 def is_study_question(doc: Doc, start: int) -> bool:
-    """The message says it asks for study or information ("for my essay"), and the sentence
-    around ``start`` says nothing of the writer: a question about crisis, not a crisis."""
-    if not doc.info_message:
+    """The message asks for study or work ("for my essay", "I'm a physio"), and the sentence
+    around ``start`` says nothing of the writer beyond their role: a question about crisis,
+    not a crisis. "I'm a nurse and I want to die" keeps its "I want"."""
+    if not (doc.info_message or _SAYS_ROLE.search(doc.text)):
         return False
     sent_start, sent_end = doc.sentence(start)
-    return not _FIRST_PERSON.search(_ADDRESSED_ME.sub(" ", doc.text[sent_start:sent_end]))
+    sentence = _SAYS_ROLE.sub(" ", _ADDRESSED_ME.sub(" ", doc.text[sent_start:sent_end]))
+    return not _FIRST_PERSON.search(sentence)
+
+
+# When a crisis was: "back in 2019", "five years ago", "as a teenager", "used to".
+_PAST_TIME = re.compile(
+    r"\b(?:\d+|a few|few|several|many|two|three|four|five|six|seven|eight|nine|ten|some|a couple of)"
+    r" (?:years?|yrs?|decades?) (?:ago|back)\b|\b(?:back )?in (?:19|20)\d\d\b|\blast year\b|"
+    r"\bas a (?:kid|child|teen\w*|student)\b|\bwhen i was (?:younger|a teen\w*|a kid|\d+)\b|\bused to\b"
+)
+
+
+def is_over(doc: Doc, start: int) -> bool:
+    """Told as over: in its own sentence ("fully recovered"), or dated in the past with a
+    later sentence saying so ("Back in 2019 I thought about ending it. Got help and I'm
+    doing really well now.") and nothing after it saying it is back."""
+    if is_resolved(doc, start):
+        return True
+    sent_start, sent_end = doc.sentence(start)
+    if not _PAST_TIME.search(doc.text, sent_start, sent_end):
+        return False
+    rest = doc.text[sent_end:]
+    return bool(_RESOLVED.search(rest)) and not _RETURNED.search(rest)
 
 
 def is_information(doc: Doc, start: int) -> bool:

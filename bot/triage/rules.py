@@ -17,7 +17,7 @@ from bot.triage.reading import (
     after_last,
     is_information,
     is_negated,
-    is_resolved,
+    is_over,
     is_study_question,
 )
 from bot.triage.text import rx
@@ -77,7 +77,7 @@ class Rule:
                 return False
         if self.negatable and is_negated(doc, start, end):
             return False
-        if self.negatable and self.resolvable and is_resolved(doc, start):
+        if self.negatable and self.resolvable and is_over(doc, start):
             return False
         if not self.report_only and is_study_question(doc, start):
             return False  # "suicide rates in chronic pain, for my essay": asks, reports nothing
@@ -208,6 +208,13 @@ _CYCLING = rx(r"\b(?:bike|bicycle|cycl\w*|saddle sores?|spin class|spinning|pelo
 
 # ---- crisis --------------------------------------------------------------------------
 
+# What people take, by kind and by name, where a plan to take them all is a crisis.
+_MEDICINES = (
+    r"(?:pills|tablets|meds|medication|painkillers|sleeping pills|tramadol|codeine|co-?codamol|oxy\w*|"
+    r"morphine|amitriptyline|gabapentin|pregabalin|diazepam|paracetamol|ibuprofen|naproxen|fentanyl|"
+    r"zopiclone|sertraline)"
+)
+
 # "I hope I don't wake up stiff tomorrow" is about pain, not about dying.
 _NOT_WAKE_UP_SORE = (
     r"(?! (?:stiff|sore|in pain|with|early|late|at|feeling|aching|hurting|in the night|during|"
@@ -269,7 +276,8 @@ CRISIS_RULES: tuple[Rule, ...] = (
             r"\b(?:can'?t|cannot|can not) (?:go on|carry on|keep going|keep living)"
             r"(?= like this| anymore| any more| living| with (?:life|this)|\s*[.,!?]|\s*$)",
             # "I don't want to live" / "to wake up" (but not "live in London", "wake up sore").
-            r"\b(?:don'?t|do not|dont|no longer) (?:want|wanna|wish) (?:to )?(?:be alive|exist|"
+            r"\b(?:don'?t|do not|dont|no longer) (?:really |honestly |even |actually |just )?(?:want|wanna|"
+            r"wish) (?:to )?(?:be alive|exist|"
             rf"wake up{_NOT_WAKE_UP_SORE}|go on living|carry on living|keep living|"
             # "I don't want to live like this" counts: a caring reply with help lines costs little
             # if it was only frustration, and missing despair costs too much.
@@ -292,6 +300,19 @@ CRISIS_RULES: tuple[Rule, ...] = (
             r"possessions|belongings|pets?)\b",
             r"\b(?:writ\w*|wrote|left|leave) (?:a |my )?(?:goodbye|farewell|suicide) "
             r"(?:notes?|letters?)\b",
+            # Asking how, or whether it would be quick: "quickest way to go", "would it be painless".
+            r"\b(?:quickest|easiest|fastest|least painful|most painless|painless|surest|simplest) "
+            r"(?:way|method) to (?:go|die|end it|do it|check out|not wake up)\b(?! (?:to|from|back|home|"
+            r"about|through|up|down|out|for|on|in|with|into|over|the|a|my)\b)",
+            r"\bwould (?:it|that|death|dying|i) (?:be|die) (?:quick|quickly|painless|peaceful|instant\w*)\b"
+            r"(?! to\b)",
+            # Not being around: "not sticking around", "don't see myself being around much longer".
+            r"\b(?:i'?m|im|i am|i'?ll|ill|i will|i) (?:\w+ )?not (?:sticking|being|staying|gonna be|going to "
+            r"be) around\b|\bthoughts? (?:about|of) not (?:sticking|being|staying) around\b",
+            r"\b(?:don'?t|do not|can'?t|cannot) see myself (?:being )?(?:around|here|alive)\b",
+            r"\blife insurance\b[^.?!]{0,60}\bif i (?:wasn'?t|weren'?t|was not|were not|died|was gone)\b",
+            r"\bif i (?:got|get|was|were) (?:hit|run over|killed)\b[^.?!]{0,50}\b(?:wouldn'?t|would not|"
+            r"won'?t) (?:mind|care)\b",
         ),
         unless_before=rx(r"\b(?:nearly|almost|practically|basically|literally)\s*$"),
         report_only=False,
@@ -318,8 +339,16 @@ CRISIS_RULES: tuple[Rule, ...] = (
             r"(?:iron|lighter|cigarette|ciggie|fag|match|knife|spoon|hair straighteners|straighteners|"
             r"curling iron|candle)\b[^.?!]{0,20}\b(?:on|onto|against|to|into) my (?:arms?|wrists?|skin|"
             r"legs?|thighs?|hands?|stomach|belly|hips?)\b",
+            # Hitting or scratching until it bleeds, or to feel another pain.
+            r"\b(?:punch\w*|hit|hitting|bang\w*|scratch\w*|bit|bite|biting|pick\w*)\b[^.?!]{0,40}\b(?:until|"
+            r"till|til) (?:my \w+ |they |it )?(?:split|bleed\w*|bled|bruis\w*|broke|break)\b",
+            r"\bi (?:wanted|want|needed|need) (?:it|myself) to hurt\b",
+            r"\bso (?:that )?i (?:don'?t|do not|can'?t|won'?t) (?:have to )?feel (?:my|the) (?:back|pain)\b",
         ),
-        unless=rx(r"\b(?:accident\w*|by mistake|while (?:ironing|cooking|baking)|ironing a|cooking)\b"),
+        unless=rx(
+            r"\b(?:accident\w*|by mistake|while (?:ironing|cooking|baking)|ironing a|cooking|itch\w*|rash|"
+            r"eczema|bites|hives|mosquito\w*|psoriasis|chickenpox)\b"
+        ),
         report_only=False,
     ),
     Rule(
@@ -333,6 +362,11 @@ CRISIS_RULES: tuple[Rule, ...] = (
             r"\b(?:bridge|edge|cliff|roof|rooftop|ledge|platform|tracks|car park roof|multi-?stor(?:e)?y)\b"
             r"[^.?!]{0,80}\b(?:think\w*|thought|wonder\w*|imagin\w*|picture)\b[^.?!]{0,50}\b(?:how easy|"
             r"one step|just step|jump\w*|let go|no more pain|never come back|end (?:it|the pain))",
+            # The means kept at hand, in passing: "looking at the shotgun more than I should".
+            r"\b(?:guns?|rifles?|shotguns?|pistols?|rope|noose)\b[^.?!]{0,40}\b(?:more than i should|for if|"
+            r"just in case|in case|if (?:it|this|neither|nothing) (?:works?|helps?|gets better|doesn'?t))",
+            r"\b(?:platform edge|edge of the platform|edge of the tracks)\b[^.?!]{0,60}\b(?:train|lean\w*|"
+            r"step\w*|jump\w*)\b",
         ),
         requires=(
             rx(
@@ -353,6 +387,14 @@ CRISIS_RULES: tuple[Rule, ...] = (
             r"\b(?:took|taken|swallowed|take|taking) (?:a bunch of|a load of|loads of|lots of|"
             r"too many|all (?:of )?my|a handful of|the whole)\b[^.?!]{0,30}\b(?:to (?:end it|die|"
             r"not wake up|kill myself|end my life|sleep forever)|on purpose)\b",
+            # Saving up tablets for a purpose: "saved up about 40 of my co-codamol, just in case".
+            r"\b(?:sav(?:e|ed|ing)|stockpil\w*|hoard\w*|stash\w*|collect\w*|kept|keeping) (?:up )?"
+            r"(?:about |around |nearly |over )?(?:\d+ |all |loads |a lot )?(?:of )?(?:my |the |them |these )?"
+            rf"{_MEDICINES}\b[^.?!]{{0,40}}\b(?:just in case|in case|all at once|at once|in one go|"
+            r"when i'?m ready|"
+            r"for when|if it never|if (?:this|it) (?:doesn'?t|never|gets worse))",
+            rf"\bhow many (?:of )?(?:my |the |these |those )?{_MEDICINES}\b[^.?!]{{0,25}}\b"
+            r"(?:it would take|would it take|it'?d take|it takes)\b",
             r"\b(?:stockpil\w*|hoard\w*|saving up|stash\w*) (?:all )?(?:my |of |the )?(?:pills|"
             r"tablets|meds|painkillers|medication|tramadol|codeine|oxy\w*)\b",
             # Taking everything at once is a plan when said with intent ("can I take all my
