@@ -62,14 +62,16 @@ def child_limber(index: Path, count: int, started: float) -> dict[str, object]:
         begin = time.perf_counter()
         pipeline.answer(question)
         latencies.append((time.perf_counter() - begin) * 1000)
-    # Triage's own cost beyond the shared encode: rules plus the classifier on a ready vector.
+    # Triage's own cost beyond the shared encode: rules plus the classifier on a ready vector,
+    # and the sentence reading (one more model run) for the messages that get it.
     from bot.triage import assess
 
     vectors = [pipeline.retriever.encode(q) for q in questions]
+    encode_spans = pipeline.retriever.index.encoder.encode_spans
     triage_ms = []
     for question, vector in zip(questions, vectors, strict=True):
         begin = time.perf_counter()
-        assess(question, vector)
+        assess(question, vector, encode_spans=encode_spans)
         triage_ms.append((time.perf_counter() - begin) * 1000)
     cached = []
     for question in questions[:100]:
