@@ -16,14 +16,24 @@ import pytest
 from bot.answer import AnswerKind
 from bot.pipeline import Pipeline
 from bot.replies import DISCLAIMER
-from bot.triage import Category, Source, TriageKind, Urgency, assess, passage_fits_red_flag
+from bot.triage import (
+    Category,
+    Source,
+    TriageKind,
+    Urgency,
+    _classifier_red_flag_stands,
+    assess,
+    passage_fits_red_flag,
+)
 from bot.triage.classifier import (
     EXAMPLES_PATH,
     MODEL_PATH,
+    ClassifierVerdict,
     TriageClassifier,
     examples_digest,
     load_classifier,
 )
+from bot.triage.reading import Doc
 from index.embed import MODEL_NAME
 from limber.errors import LimberError
 
@@ -311,3 +321,26 @@ def test_encode_spans_reads_each_span_in_context_and_none_past_the_window(retrie
     first, second, beyond = encoder.encode_spans(text, [(0, 14), (15, len(text)), (len(text), len(text) + 5)])
     assert first is not None and second is not None and beyond is None
     assert abs(float(first @ first) - 1.0) < 1e-5 and float(first @ second) < 0.99
+
+
+@pytest.mark.parametrize(
+    ("text", "stands"),
+    [
+        ("the whole area that would touch a bike seat has gone numb, both cheeks", True),
+        ("my bum went numb after a long bike ride yesterday, fine now", False),
+    ],
+)
+def test_a_classifier_cauda_alarm_yields_to_cycling_as_a_cause_not_to_a_bike_named_to_say_where(
+    text: str, stands: bool
+) -> None:
+    unsure = ClassifierVerdict(
+        crisis=0.0, red_flag=0.4, category=Category.CAUDA_EQUINA, crisis_alarm=False, red_flag_alarm=True
+    )
+    assert _classifier_red_flag_stands(Doc.of(text), unsure) is stands
+
+
+def test_a_general_question_the_writer_makes_their_own_is_a_report() -> None:
+    result = assess(
+        "is physio ok after a car accident? mine was this morning, airbag went off, neck and back hurt"
+    )
+    assert result is not None and result.kind is TriageKind.RED_FLAG

@@ -559,3 +559,8 @@ def test_a_past_crisis_that_came_back_is_a_crisis_and_a_role_does_not_hide_one()
     ):
         result = assess(message)
         assert result is not None and result.kind is TriageKind.CRISIS
+
+
+def test_not_minding_being_hit_by_a_bus_is_a_passive_wish_even_when_suicidal_is_denied() -> None:
+    result = assess("wouldnt mind if a bus hit me tbh, not suicidal exactly")
+    assert result is not None and result.kind is TriageKind.CRISIS

@@ -99,7 +99,9 @@ _INFO_MARKER = re.compile(
 _ANAPHORIC_REPORT = re.compile(
     r"\bi(?:'ve| have)?(?: got| had| have| am having| m having|'m having| get)? "
     r"(?:it|this|that|these|those|them|both)\b(?! (?:way|is|was|stretch))(?<!get it)|"
-    r"\bhappening to me\b|\bthat'?s (?:what|exactly what) i(?:'m| am)? (?:have|having|feel)"
+    r"\bhappening to me\b|\bthat'?s (?:what|exactly what) i(?:'m| am)? (?:have|having|feel)|"
+    # "Is chiropractic ok after a car accident? Mine was this morning."
+    r"\bmine (?:was|is|happened|started|began)\b"
 )
 
 

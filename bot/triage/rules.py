@@ -313,6 +313,8 @@ CRISIS_RULES: tuple[Rule, ...] = (
             r"\blife insurance\b[^.?!]{0,60}\bif i (?:wasn'?t|weren'?t|was not|were not|died|was gone)\b",
             r"\bif i (?:got|get|was|were) (?:hit|run over|killed)\b[^.?!]{0,50}\b(?:wouldn'?t|would not|"
             r"won'?t) (?:mind|care)\b",
+            r"\b(?:wouldn'?t|would not|won'?t) (?:mind|care)\b[^.?!]{0,10}\bif\b[^.?!]{0,30}\b(?:hit|killed|"
+            r"ran over|run over|took) me\b",
         ),
         unless_before=rx(r"\b(?:nearly|almost|practically|basically|literally)\s*$"),
         report_only=False,
@@ -446,7 +448,13 @@ _STRESS_INCONTINENCE = rx(
 # ride", "leaks when I sneeze"), has to be sure: the embedding hears the symptom, not its cause.
 BENIGN_CONTEXT: dict[Category, re.Pattern[str]] = {
     Category.NEURO_DEFICIT: rx(_POSITIONAL.pattern, _EXERTION.pattern),
-    Category.CAUDA_EQUINA: rx(_CYCLING.pattern, _STRESS_INCONTINENCE.pattern),
+    # Cycling as the cause ("after a long ride"), not a bike named to say where ("the area
+    # that would touch a bike seat has gone numb").
+    Category.CAUDA_EQUINA: rx(
+        r"\b(?:after|from|during|post|since|following)\b[^.?!]{0,30}?\b(?:cycl\w*|rides?|riding|bike|"
+        r"bicycle|spin\w*|peloton|saddle)\b",
+        _STRESS_INCONTINENCE.pattern,
+    ),
 }
 
 EMERGENCY_RULES: tuple[Rule, ...] = (
