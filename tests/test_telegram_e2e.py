@@ -667,14 +667,20 @@ async def test_fast_answers_spend_one_request_each_so_defaults_give_near_30_per_
     rate = count / (time.monotonic() - started)
     assert bot.fake.requests("sendChatAction") == []
     assert 20 <= rate <= 70, f"{rate:.1f} answers/s"  # 30/s plus the limiter's first burst
-    per_second: dict[int, int] = {}
-    sends = bot.fake.requests("sendMessage")
-    first = min(call.at for call in sends)  # the limiter's burst comes with the first answers
-    for call in sends:
-        second = int(call.at - first)
-        per_second[second] = per_second.get(second, 0) + 1
-    steady = [n for s, n in per_second.items() if s >= 1]
-    assert max(steady, default=0) <= 31  # after the first burst: within the budget
+    # The limiter is a leaky bucket of 30: in any stretch of time it lets through at most its
+    # capacity plus 30 a second. (Counting whole seconds after the first burst is not that
+    # invariant: a stall on a busy machine refills the bucket, and the next burst is allowed.)
+    times = sorted(call.at for call in bot.fake.requests("sendMessage"))
+    # The fake stamps a request when its event loop gets to it; on a busy machine (tests run
+    # in two workers) arrivals bunch up by a few tenths of a second. Without a limiter, all
+    # 120 would come within a second and this still fails by far.
+    slack = 0.5
+    worst = max(
+        j - i + 1 - (30 + 30.0 * (times[j] - times[i] + slack))
+        for i in range(len(times))
+        for j in range(i, len(times))
+    )
+    assert worst <= 1, f"{worst:.1f} requests over the budget"
 
 
 @pytest.mark.slow  # a flood of 30 answers at 10 a second
