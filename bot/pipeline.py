@@ -112,9 +112,7 @@ class Pipeline:
         if kind is TriageKind.HELP:
             return self._reply(question, AnswerKind.HELP, replies.question_help())
         if kind is TriageKind.DOSE:
-            return self._reply(
-                question, AnswerKind.NO_ANSWER, replies.dose_refusal(), notes=(verdict.reason,)
-            )
+            return self._refuse_dose(question, verdict.reason)
         return self._reply(question, AnswerKind.NO_ANSWER, replies.not_english(), notes=(verdict.reason,))
 
     def offers(self, query: str, limit: int = 5) -> tuple[Offer, ...]:
@@ -147,6 +145,9 @@ class Pipeline:
         except Exception:
             log.exception("encoding the question failed; triage falls back to its rules")
             return None
+
+    def _refuse_dose(self, question: str, *notes: str) -> Answer:
+        return self._reply(question, AnswerKind.NO_ANSWER, replies.dose_refusal(), notes=notes)
 
     def _encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[np.ndarray | None]:
         """Sentences of ``text`` read in context, for triage (see ``bot.triage.assess``)."""
@@ -221,9 +222,7 @@ class Pipeline:
             return self._red_flag(question, text, vector, verdict)
         if verdict is not None and verdict.kind is TriageKind.DOSE:
             # "how much should I take?" after a question about ibuprofen asks for a dose.
-            return self._reply(
-                question, AnswerKind.NO_ANSWER, replies.dose_refusal(), notes=(verdict.reason, "with context")
-            )
+            return self._refuse_dose(question, verdict.reason, "with context")
         combined_vector = self._encode(combined)  # the one extra encode of a follow-up
         shown = context.passage_ids[:1]
         together = self._prefer_shown(self._relevant(combined, combined_vector, keep=shown), context, text)

@@ -140,10 +140,7 @@ class Encoder:
         model's window). A sentence read this way keeps what its neighbours say of it."""
         encoding = self._tokenizer.encode(text, add_special_tokens=True)
         ids = np.array([encoding.ids], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-        if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        token_vectors = self._session.run(None, feeds)[0][0]
+        token_vectors = self._token_vectors(ids, np.ones_like(ids))[0]
         offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
         real = offsets[:, 1] > offsets[:, 0]  # special tokens have empty offsets
         vectors: list[np.ndarray | None] = []
@@ -156,6 +153,13 @@ class Encoder:
             vectors.append((pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32))
         return vectors
 
+    def _token_vectors(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The model's output: one vector per token, shape (texts, tokens, dimension)."""
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        return self._session.run(None, feeds)[0]
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts, add_special_tokens=True)
         width = max(len(e.ids) for e in encodings)
@@ -164,10 +168,7 @@ class Encoder:
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
             mask[row, : len(encoding.ids)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        token_vectors = self._session.run(None, feeds)[0]
+        token_vectors = self._token_vectors(ids, mask)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (token_vectors * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

@@ -8,9 +8,20 @@ import platform
 import statistics
 from pathlib import Path
 
-__all__ = ["load_average", "machine", "percentiles", "rss_mb", "seed_index"]
+__all__ = ["ONE_MESSAGE_QUESTIONS", "load_average", "machine", "percentiles", "rss_mb", "seed_index"]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Questions whose every reply fits one Telegram message, so a bot killed mid-reply cannot
+# leave half an answer (the kill campaign and the restart tests send these).
+ONE_MESSAGE_QUESTIONS = [
+    "How do I stretch tight hip flexors?",
+    "What stretches help sciatica?",
+    "/help",
+    "Why does my SI joint hurt?",
+    "hello",
+    "How can I loosen tight hamstrings?",
+]
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:

@@ -189,10 +189,13 @@ def halves(cases: list[ConsumerCase]) -> tuple[list[ConsumerCase], list[Consumer
     return ordered[:middle], ordered[middle:]
 
 
+def rankings(retriever: Any, cases: list[ConsumerCase]) -> dict[str, list[str]]:
+    return {c.id: [s.passage.id for s in retriever.search(c.query, K).passages] for c in cases}
+
+
 def run(retriever: Any, cases: list[ConsumerCase]) -> list[dict[str, float]]:
-    return [
-        case_scores([s.passage.id for s in retriever.search(c.query, K).passages], c.relevant) for c in cases
-    ]
+    ranked = rankings(retriever, cases)
+    return [case_scores(ranked[c.id], c.relevant) for c in cases]
 
 
 def report(retriever: Any, tune: list[ConsumerCase], held: list[ConsumerCase]) -> dict[str, Any]:
@@ -204,10 +207,6 @@ def variant(base: Any, changes: dict[str, Any]) -> Any:
     from index.search import Retriever
 
     return Retriever(base.index, base.with_params(**changes).params, cache_size=0)
-
-
-def rankings(retriever: Any, cases: list[ConsumerCase]) -> dict[str, list[str]]:
-    return {c.id: [s.passage.id for s in retriever.search(c.query, K).passages] for c in cases}
 
 
 def write_pool(base: Any, cases: list[ConsumerCase], rows: list[dict[str, Any]], out: Path) -> int:

@@ -29,20 +29,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from limber.bench import seed_index
+from limber.bench import ONE_MESSAGE_QUESTIONS, seed_index
 from limber.fake_bot_api import TEST_TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-QUESTIONS = [
-    "How do I stretch tight hip flexors?",
-    "What stretches help sciatica?",
-    "/help",
-    "Why does my SI joint hurt?",
-    "hello",
-    "How can I loosen tight hamstrings?",
-]
+QUESTIONS = ONE_MESSAGE_QUESTIONS
 IN_FLIGHT = 0.5
 
 

@@ -41,19 +41,13 @@ from pathlib import Path
 import pytest
 
 from bot.replies import DISCLAIMER
+from limber.bench import ONE_MESSAGE_QUESTIONS
 from limber.fake_bot_api import TEST_TOKEN, Call, FakeBotApi, Fault, html_problem, texts
 
 pytestmark = pytest.mark.slow  # processes killed and restarted: `make test-all`
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = [
-    "How do I stretch tight hip flexors?",
-    "What stretches help sciatica?",
-    "/help",
-    "Why does my SI joint hurt?",
-    "hello",
-    "How can I loosen tight hamstrings?",
-]  # every reply to these fits one message, so a kill cannot cut a reply in two
+QUESTIONS = ONE_MESSAGE_QUESTIONS
 STARTUP_TIMEOUT = 30.0  # index + model load takes about 1.5 s when the model cache is warm
 ANSWER_TIMEOUT = 15.0
 

@@ -199,11 +199,9 @@ def _classifier_crisis_stands(doc: Doc, verdict: ClassifierVerdict) -> bool:
     but has none. A word in a sentence told as over ("she tried to end it years ago, doing
     really well now") or in a study question ("for my essay") is not live. Negation is no
     reason here: "can't go on" and "no point" are how despair is said."""
-    words = [m.start() for m in _DISTRESS.finditer(doc.text)]
-    live = _live_distress(doc)
-    if words and not live:
-        return False
-    return bool(live) or verdict.crisis >= _SURE
+    if _live_distress(doc):
+        return True
+    return not _DISTRESS.search(doc.text) and verdict.crisis >= _SURE
 
 
 def _live_distress(doc: Doc) -> list[int]:

@@ -176,8 +176,10 @@ _OLD = rx(
     r"\bwhen i was (?:a kid|a child|young|younger|little|\d+|a teen\w*)\b",
     r"\bold injury\b|\bfor (?:many |several |a few |\d+ )?years\b",
 )
+# "after a long ...", "from the gym": an activity named as the cause of what follows.
+_AFTER = r"\b(?:after|from|during|post|since|following)\b[^.?!]{0,30}?\b"
 _EXERTION = rx(
-    r"\b(?:after|from|during|post|since|following)\b[^.?!]{0,30}?\b(?:runs?|running|jog\w*|"
+    _AFTER + r"(?:runs?|running|jog\w*|"
     r"squat\w*|gym|workouts?|work ?outs?|working out|leg day|train\w*|exercis\w*|hik\w*|"
     r"marathon|cycl\w*|rides?|lift\w*|deadlift\w*|lunges?|class|session|football|soccer|"
     r"sports?|match|game|walk\w*|yoga|pilates|stair\w*|climb\w*|dancing|skiing|treadmill|"
@@ -451,8 +453,7 @@ BENIGN_CONTEXT: dict[Category, re.Pattern[str]] = {
     # Cycling as the cause ("after a long ride"), not a bike named to say where ("the area
     # that would touch a bike seat has gone numb").
     Category.CAUDA_EQUINA: rx(
-        r"\b(?:after|from|during|post|since|following)\b[^.?!]{0,30}?\b(?:cycl\w*|rides?|riding|bike|"
-        r"bicycle|spin\w*|peloton|saddle)\b",
+        _AFTER + r"(?:cycl\w*|rides?|riding|bike|bicycle|spin\w*|peloton|saddle)\b",
         _STRESS_INCONTINENCE.pattern,
     ),
 }
