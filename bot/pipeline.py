@@ -18,9 +18,10 @@ import numpy as np
 
 from bot import replies
 from bot.answer import Answer, AnswerKind, Block, Offer, Span
+from bot.answerability import AnswerabilityModel, load_answerability
 from bot.asks import ask_type_bonus
 from bot.conversation import Conversation, Turn
-from bot.followup import Resolution, looks_dependent
+from bot.followup import DependenceModel, Resolution, announces_new_topic, load_dependence, looks_dependent
 from bot.passage_quality import is_pointer_passage, points_elsewhere
 from bot.replies import DISCLAIMER
 from bot.triage import (
@@ -57,7 +58,6 @@ class Policy:
     red_flag_passage_threshold: float = 0.45  # a passage shown after red-flag advice must reach this
     highlight_margin: float = 0.08  # sentences this close to the best one are marked too
     own_topic_margin: float = 0.06  # a message this far above the answer bar stands on its own
-    context_gain: float = 0.0  # context rescues a no-answer when it lifts the best this far over the bar
     shown_margin: float = 0.05  # the passage already shown wins when this close to the best
     sure_alarm: float = 0.6  # a classifier red flag this confident stands whatever the context
     short_message_words: int = 6  # a message this short may lean on the context without a pronoun
@@ -67,13 +67,35 @@ class Policy:
     max_highlights: int = 3
 
 
+@dataclass(frozen=True)
+class _Judgement:
+    answers: bool  # the best passage answers the question
+    note: str  # why, for the answer's notes: the best score, and the model's probability
+
+
 class Pipeline:
     """Answers questions from one retriever under one policy."""
 
-    def __init__(self, retriever: Retriever, policy: Policy | None = None, top_k: int = 5) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        policy: Policy | None = None,
+        top_k: int = 5,
+        *,
+        answerability: AnswerabilityModel | None = None,
+        dependence: DependenceModel | None = None,
+        shipped_models: bool = True,
+    ) -> None:
+        """The learned decisions, by default the shipped ones (none with ``shipped_models``
+        False): ``answerability``, whether the best passage answers (only on an index of the
+        documents it was trained on; else the score bar), and ``dependence``, whether a
+        message is a follow-up (else its form decides)."""
         self.retriever = retriever
         self.policy = policy or Policy()
         self.top_k = top_k
+        self._answerability = answerability or (load_answerability() if shipped_models else None)
+        self._dependence = dependence or (load_dependence() if shipped_models else None)
+        self._answerability_for: tuple[str, AnswerabilityModel | None] = ("", None)
 
     def answer(self, question: str, conversation: Conversation | None = None) -> Answer:
         """The reply to ``question``, always ending with the disclaimer.
@@ -132,6 +154,13 @@ class Pipeline:
         title = replies.OFFER_TITLES.get(answer.kind, "Limber")
         return (Offer(title=title, description=_clip(answer.blocks[0].text), blocks=answer.blocks),)
 
+    def ranked(self, question: str) -> tuple[np.ndarray | None, list[ScoredPassage]]:
+        """The question's embedding and the passages it would be answered from, best first
+        (what the answerability model learns from: scripts/train_answers.py)."""
+        text = normalise(question)
+        vector = self._encode(text)
+        return vector, self._relevant(text, vector)
+
     def forgot(self) -> Answer:
         """The reply to /forget, once the caller has cleared the conversation."""
         return self._reply("/forget", AnswerKind.ACKNOWLEDGEMENT, (Block.plain(replies.FORGOT_CONVERSATION),))
@@ -163,18 +192,17 @@ class Pipeline:
         *,
         sure: bool = False,
     ) -> Answer:
-        """``sure``: the evidence is settled already (a follow-up the passage covers)."""
+        """``sure``: the evidence is settled already (a follow-up judged with its context)."""
         found = self._relevant(text, vector) if found is None else found
         follow_up = resolution is not None and resolution.follow_up
         searched_for = resolution.query if resolution is not None else None
-        top_score = max((p.score for p in found), default=0.0)  # ranking may demote the best
-        if not found or (top_score < self.policy.answer_threshold and not sure):
-            best = f"best score {top_score:.3f}" if found else "no passages"
+        judged = self._judge(found, vector)
+        if not found or not (sure or judged.answers):
             return self._reply(
                 question,
                 AnswerKind.NO_ANSWER,
                 replies.no_answer(self._nearby(found)),
-                notes=(best,),
+                notes=(judged.note,),
                 searched_for=searched_for,
                 follow_up=follow_up,
             )
@@ -203,9 +231,10 @@ class Pipeline:
         """A message after earlier turns: on its own, or as a follow-up of the last one."""
         alone = self._relevant(text, vector)
         alone_best = max((p.score for p in alone), default=0.0)
-        dependent = looks_dependent(text)
-        answerable_alone = alone_best >= self.policy.answer_threshold
-        if not dependent and alone_best >= self.policy.answer_threshold + self.policy.own_topic_margin:
+        dependent = self._depends(text, vector, alone_best)
+        if announces_new_topic(text) or (
+            not dependent and alone_best >= self.policy.answer_threshold + self.policy.own_topic_margin
+        ):
             return self._answer_from_documents(question, text, vector, alone)  # a topic of its own
         combined = f"{context.question} {text}"
         # Safety reads the message with its context ("and now I can't feel my legs"), by the
@@ -226,21 +255,55 @@ class Pipeline:
         combined_vector = self._encode(combined)  # the one extra encode of a follow-up
         shown = context.passage_ids[:1]
         together = self._prefer_shown(self._relevant(combined, combined_vector, keep=shown), context, text)
-        together_best = max((p.score for p in together), default=0.0)
+        # Judged with its context by the score bar: the model learnt standalone questions, and
+        # the earlier question's words would make any follow-up look answerable to it.
+        strong = self._judge(together, None).answers
         # A message that does not point back keeps its own answer when it has one; context
-        # only rescues it from "no answer", and only with clear evidence.
-        helps = (
-            together_best >= self.policy.answer_threshold + self.policy.context_gain and not answerable_alone
-        )
-        if dependent or helps:
+        # only rescues it from "no answer" when it was too weak alone to say. One the model
+        # refused though it scored as an answer asks what the documents don't say: its
+        # context must not drag an answer back to the old topic.
+        rescuable = not self._judge(alone, vector).answers and alone_best < self.policy.answer_threshold
+        if dependent or (strong and rescuable):
             covered = bool(together) and self._covers(together[0], text, vector)
-            weak = together_best < self.policy.answer_threshold + self.policy.context_gain
-            if not covered and weak:
+            if not covered and not strong:
                 together = []  # it asks about something the passage on the table does not say
             return self._answer_from_documents(
-                question, text, vector, together, Resolution(True, combined), sure=covered
+                question, text, vector, together, Resolution(True, combined), sure=covered or strong
             )
         return self._answer_from_documents(question, text, vector, alone, Resolution(False, text))
+
+    def _depends(self, text: str, vector: np.ndarray | None, alone_best: float) -> bool:
+        """Does the message lean on the conversation? The model decides; without it (or a
+        vector), the message's form."""
+        if self._dependence is None or vector is None:
+            return looks_dependent(text)
+        return self._dependence.follows(text, vector, alone_best)
+
+    def _judge(self, found: list[ScoredPassage], vector: np.ndarray | None) -> _Judgement:
+        """Does the best of ``found`` answer the question searched with ``vector``? The
+        answerability model decides on the documents it knows; elsewhere (or with no
+        ``vector``), the score bar."""
+        if not found:
+            return _Judgement(False, "no passages")
+        top_score = max(p.score for p in found)  # ranking may demote the best
+        model = self._answerability_of_index()
+        if model is None or vector is None:
+            return _Judgement(top_score >= self.policy.answer_threshold, f"best score {top_score:.3f}")
+        probability = model.probability(vector, found[0])
+        answers = top_score >= self.policy.nearby_threshold and probability >= model.threshold
+        return _Judgement(answers, f"best score {top_score:.3f}, answerable {probability:.2f}")
+
+    def _answerability_of_index(self) -> AnswerabilityModel | None:
+        """The answerability model if it was trained on the documents of the index now
+        served (checked once per index: a reload may bring other documents)."""
+        manifest = self.retriever.index.manifest
+        build, model = self._answerability_for
+        if build != manifest.build_id:
+            hashes = manifest.data.get("corpus_file_hashes") or {}
+            known = self._answerability
+            model = known if known is not None and known.applies_to(hashes) else None
+            self._answerability_for = (manifest.build_id, model)
+        return model
 
     def _covers(self, scored: ScoredPassage, text: str, vector: np.ndarray | None) -> bool:
         """Does the passage say what a follow-up asks? Most of its content words are there,

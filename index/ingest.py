@@ -32,6 +32,7 @@ __all__ = [
     "ACCEPTED_SUFFIXES",
     "MAX_FILE_BYTES",
     "MAX_PARAGRAPH_CHARS",
+    "QUESTIONS_FILE",
     "CorpusListing",
     "Dropped",
     "IngestResult",
@@ -47,6 +48,9 @@ __all__ = [
 ACCEPTED_SUFFIXES = (".txt", ".md", ".jsonl", *READERS)  # READERS: .html, .htm, .pdf, .docx
 # Files that document a corpus rather than belong to it (formats, licences, attribution).
 _NOT_INDEXED = {"readme.md", "attribution.md", "license.md", "license.txt", "notice.md"}
+# Labelled questions of this corpus, for the answerability model (bot/answerability): data
+# about the documents, beside them, never one of them.
+QUESTIONS_FILE = "answerability.jsonl"
 METADATA_SUFFIX = ".meta.json"  # "<document>.meta.json" beside a document: its title and link
 _MIN_CHARS = 40  # shorter fragments carry no answer (a lone "×", a stray heading)
 MAX_FILE_BYTES = 256 << 20  # one document; MedQuAD's 16,000 answers are 25 MB in one file
@@ -369,8 +373,8 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
                 continue
             elif not entry.is_file(follow_symlinks=False):
                 continue  # sockets, devices, fifos
-            if path.name.lower() in _NOT_INDEXED or relative.as_posix() == LEXICON_FILE:
-                continue  # the lexicon is the corpus's query vocabulary, read by the build
+            if path.name.lower() in _NOT_INDEXED or relative.as_posix() in (LEXICON_FILE, QUESTIONS_FILE):
+                continue  # the corpus's query vocabulary (read by the build) and labelled questions
             if path.name.lower().endswith(METADATA_SUFFIX):
                 document = path.name[: -len(METADATA_SUFFIX)]
                 if not path.with_name(document).is_file():

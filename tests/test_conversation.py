@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bot import replies
 from bot.answer import AnswerKind
+from bot.answerability import load_answerability
 from bot.asks import ask_type_bonus
 from bot.conversation import Conversation, ConversationStore
-from bot.followup import looks_dependent
+from bot.followup import MODEL_PATH, TURNS_PATH, announces_new_topic, load_dependence, looks_dependent
+from bot.linear import file_digest
+from bot.pipeline import Pipeline
 from bot.replies import DISCLAIMER
+from index.embed import MODEL_NAME
+from limber.errors import LimberError
 
 
 class _Clock:
@@ -137,3 +144,40 @@ def test_the_conversation_report_scores_follow_ups_with_and_without_context(pipe
     assert together.correct["follow_up"] == 1.0 and together.resolved_as_follow_up["follow_up"] == 1.0
     alone = evaluate_conversations(pipeline, conversations, with_context=False)
     assert alone.resolved_as_follow_up["follow_up"] == 0.0
+
+
+def test_a_one_word_follow_up_leans_on_the_conversation_though_its_form_does_not_say_so(pipeline) -> None:
+    assert not looks_dependent("breaths?")  # no pronoun, no fragment: the form alone misses it
+    by_form = Pipeline(pipeline.retriever, answerability=load_answerability(), shipped_models=False)
+    for each in (pipeline, by_form):
+        conversation = Conversation()
+        conversation.record(each.answer("how do I get into frog pose", conversation))
+        follow = each.answer("breaths?", conversation)
+        frog = "widen your knees" in follow.passages[0].passage.text
+        assert (follow.follow_up and frog) is (each is pipeline)  # by form: another pose's breaths
+
+
+def test_a_message_that_announces_a_new_topic_stands_alone_whatever_its_pronouns(pipeline) -> None:
+    assert announces_new_topic("different question: is it bad to sit all day?")
+    assert announces_new_topic("on another note, what causes it")
+    assert not announces_new_topic("something else i can do for it?")  # asks for more of the same
+    conversation = Conversation()
+    conversation.record(pipeline.answer("how do I do the frog stretch for my hips?", conversation))
+    switch = pipeline.answer("Unrelated, but what causes it, the pain in my SI joint?", conversation)
+    assert not switch.follow_up
+
+
+def test_the_shipped_follow_up_model_was_trained_on_the_shipped_turns() -> None:
+    model = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert model["turns_sha256"] == file_digest(TURNS_PATH), (
+        "bot/followup/data/turns.jsonl changed: retrain with python scripts/train_answers.py"
+    )
+    assert model["embedding_model"] == MODEL_NAME
+    assert load_dependence() is not None
+
+
+def test_a_damaged_follow_up_model_names_the_command_that_fixes_it(tmp_path: Path) -> None:
+    broken = tmp_path / "model.json"
+    broken.write_text('{"format": 1}', encoding="utf-8")
+    with pytest.raises(LimberError, match=r"scripts/train_answers\.py"):
+        load_dependence(broken)

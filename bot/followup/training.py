@@ -1,0 +1,79 @@
+"""Fit the follow-up dependence model on labelled turns (``scripts/train_answers.py``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.followup import DependenceModel, dependence_features
+from bot.jsonl import read_jsonl
+from bot.linear import LinearModel, held_out_probabilities
+from limber.errors import LimberError
+from limber.text import normalise
+
+if TYPE_CHECKING:
+    from bot.pipeline import Pipeline
+
+__all__ = ["STANDALONE_BUDGET", "LabelledTurn", "load_turns", "train"]
+
+C = 3.0  # inverse regularisation: chosen on a held-out writer's conversations
+# Of held-out messages that stand on their own (a switch of topic, a new conversation's
+# opening), the share the threshold may take for follow-ups: those get dragged back to the
+# old topic, which is worse than a follow-up answered on its own.
+STANDALONE_BUDGET = 0.08
+
+
+@dataclass(frozen=True)
+class LabelledTurn:
+    context: str  # the previous message
+    message: str
+    follows: bool  # does the message lean on the previous one?
+    author: str
+
+
+def load_turns(path: Path) -> list[LabelledTurn]:
+    return read_jsonl(
+        path,
+        lambda row: LabelledTurn(
+            str(row["context"]), str(row["message"]), bool(row["follows"]), str(row["author"])
+        ),
+        "a labelled turn",
+        LimberError,
+    )
+
+
+def train(path: Path, pipeline: Pipeline) -> DependenceModel:
+    """The model from the turns in ``path``, each message read as the pipeline reads it."""
+    rows, features = [], []
+    for row in load_turns(path):
+        vector, found = pipeline.ranked(row.message)
+        if vector is None:
+            continue
+        rows.append(row)
+        features.append(
+            dependence_features(normalise(row.message), vector, max((p.score for p in found), default=0.0))
+        )
+    x = np.array(features)
+    y = np.array([r.follows for r in rows])
+    authors = np.array([r.author for r in rows])
+    if len(set(y.tolist())) < 2 or len(set(authors.tolist())) < 2:
+        raise LimberError(f"{path} needs follow-ups and standalone messages from two writers or more")
+    held_out = held_out_probabilities(x, y, authors, C)
+    threshold = float(np.quantile(held_out[~y], 1 - STANDALONE_BUDGET))
+    model = LinearModel.fitted(
+        x,
+        y,
+        c=C,
+        threshold=threshold,
+        turns=len(rows),
+        follow_ups=int(y.sum()),
+        authors=dict(sorted(Counter(authors.tolist()).items())),
+        C=C,
+        held_out_follow_ups_found=round(float(np.mean(held_out[y] >= threshold)), 3),
+        held_out_standalone_kept=round(float(np.mean(held_out[~y] < threshold)), 3),
+    )
+    return DependenceModel(model)

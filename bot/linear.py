@@ -1,0 +1,93 @@
+"""A calibrated binary logistic regression, as the learned decisions ship it.
+
+Answerability (``bot/answerability``) and follow-up dependence (``bot/followup``) each decide
+with one: plain numbers in a JSON file beside their labelled data, no pickle, fitted by
+scikit-learn at training time only, with a threshold calibrated on writers held out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from limber.errors import LimberError
+
+__all__ = ["LinearModel", "file_digest", "fit_logistic", "held_out_probabilities", "read_model_file"]
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    weights: np.ndarray
+    bias: float
+    threshold: float  # probability at or above which the decision is yes
+    notes: Mapping[str, object] = field(default_factory=dict)  # what training measured
+
+    def probability(self, features: np.ndarray) -> float:
+        z = float(features @ self.weights) + self.bias
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "threshold": self.threshold,
+            "bias": self.bias,
+            "weights": [round(float(w), 6) for w in self.weights],
+            "notes": dict(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LinearModel:
+        return cls(
+            weights=np.asarray(data["weights"], dtype=np.float32),
+            bias=float(data["bias"]),
+            threshold=float(data["threshold"]),
+            notes=dict(data.get("notes", {})),
+        )
+
+    @classmethod
+    def fitted(
+        cls, x: np.ndarray, y: np.ndarray, *, c: float, threshold: float, **notes: object
+    ) -> LinearModel:
+        model = fit_logistic(x, y, c)
+        return cls(model.coef_[0].astype(np.float32), float(model.intercept_[0]), round(threshold, 4), notes)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=5000).fit(x, y)
+
+
+def held_out_probabilities(x: np.ndarray, y: np.ndarray, authors: np.ndarray, c: float) -> np.ndarray:
+    """Each row's probability from a model that never saw its author's rows."""
+    out = np.zeros(len(y))
+    for author in sorted(set(authors.tolist())):
+        test = authors == author
+        out[test] = fit_logistic(x[~test], y[~test], c).predict_proba(x[test])[:, 1]
+    return out
+
+
+def read_model_file(
+    path: Path, expected_format: int, retrain: str, parse: Callable[[dict[str, Any]], Any]
+) -> Any | None:
+    """``parse`` of the JSON model file at ``path``; None when there is none. A damaged or
+    outdated file is one LimberError naming the command (``retrain``) that fixes it."""
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != expected_format:
+            raise ValueError(f"format {data.get('format')!r}, expected {expected_format}")
+        return parse(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as problem:
+        raise LimberError(f"{path} is not a model this version reads ({problem}); {retrain}") from None
+
+
+def file_digest(path: Path) -> str:
+    """The sha256 of the labelled data a model was trained on (the tests compare it)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

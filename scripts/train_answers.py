@@ -1,0 +1,90 @@
+"""Train the two learned decisions of answering and write their models.
+
+    python scripts/train_answers.py [--index DIR] [--check]
+
+- Answerability (``bot/answerability/model.json``): do the documents answer a question?
+  From ``corpus/answerability.jsonl`` (question, answerable, author). The model records
+  the documents' hashes and is used only on an index of those documents: after changing
+  them, label questions for what changed and run this again.
+- Follow-up dependence (``bot/followup/model.json``): does a message lean on the
+  conversation? From ``bot/followup/data/turns.jsonl`` (context, message, follows, author).
+
+Each question or message is asked of the index (default: LIMBER_INDEX_DIR, else var/index)
+as users' are, and a logistic regression is fitted on its embedding and evidence; each
+threshold is calibrated on writers held out. ``--check`` trains in memory and exits 1 if a
+shipped model differs, without writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from limber.errors import LimberError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--index", type=Path, default=None, help="index folder (default: LIMBER_INDEX_DIR)")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if a shipped model is not what training gives"
+    )
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from bot import answerability, followup
+    from bot.answerability.training import train as train_answerability
+    from bot.config import Settings
+    from bot.followup.training import train as train_followup
+    from bot.linear import file_digest
+    from bot.pipeline import Pipeline
+    from bot.service import open_retriever
+    from index.embed import MODEL_NAME
+
+    settings = Settings.from_env(index_dir=args.index)
+    questions = (settings.corpus_dir or Path("corpus")) / answerability.QUESTIONS_FILE
+    try:
+        pipeline = Pipeline(open_retriever(settings), shipped_models=False)
+        outputs = [
+            (
+                answerability.MODEL_PATH,
+                train_answerability(questions, pipeline).to_json(
+                    model_name=MODEL_NAME, digest=file_digest(questions)
+                ),
+            ),
+            (
+                followup.MODEL_PATH,
+                train_followup(followup.TURNS_PATH, pipeline).to_json(
+                    model_name=MODEL_NAME, digest=file_digest(followup.TURNS_PATH)
+                ),
+            ),
+        ]
+    except (LimberError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    stale = False
+    for path, text in outputs:
+        print(f"{path}: {_summary(text)}")
+        if args.check:
+            same = path.is_file() and path.read_text(encoding="utf-8") == text
+            print("  up to date" if same else "  stale: retrain")
+            stale |= not same
+        else:
+            path.write_text(text, encoding="utf-8")
+    return 1 if stale else 0
+
+
+def _summary(text: str) -> str:
+    import json
+
+    data = json.loads(text)
+    return ", ".join(
+        f"{k} {v}" for k, v in {"threshold": data["threshold"], **data["notes"]}.items() if k != "authors"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
