@@ -167,6 +167,19 @@ def test_a_resolved_past_symptom_is_not_a_red_flag() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("I self harm and I am not in a good place now", TriageKind.CRISIS),
+        ("i self harm, never got better", TriageKind.CRISIS),
+        ("cant control my bladder since last week, not fully recovered", TriageKind.RED_FLAG),
+    ],
+)
+def test_a_resolution_said_in_the_negative_does_not_cancel_the_alarm(text: str, kind: TriageKind) -> None:
+    result = assess(text)
+    assert result is not None and result.kind is kind
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "broke my wrist coming off my bike two summers ago, healed now. stretches for a stiff back?",

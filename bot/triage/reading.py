@@ -186,11 +186,25 @@ _RETURNED = re.compile(
 )
 
 
+_RESOLUTION_NEGATED = 3  # words before a resolution phrase that a negator may govern
+_UNDONE = words("no not never nowhere isnt arent wasnt werent hasnt havent hadnt didnt doesnt dont longer")
+
+
+def _tells_resolution(text: str) -> bool:
+    """A resolution phrase that is not itself negated: "in a good place now" says it is
+    over, "not in a good place now" and "never got better" say the opposite."""
+    for match in _RESOLVED.finditer(text):
+        before = word_tokens(text[max(0, match.start() - 40) : match.start()])[-_RESOLUTION_NEGATED:]
+        if not any(t in _UNDONE for t in before):
+            return True
+    return False
+
+
 def is_resolved(doc: Doc, start: int) -> bool:
     """The sentence around ``start`` tells the symptom as over and not come back."""
     sent_start, sent_end = doc.sentence(start)
     sentence = doc.text[sent_start:sent_end]
-    return bool(_RESOLVED.search(sentence)) and not _RETURNED.search(sentence)
+    return _tells_resolution(sentence) and not _RETURNED.search(sentence)
 
 
 # Who asks in their work or studies: "I'm a physio", "nursing student here".
@@ -231,7 +245,7 @@ def is_over(doc: Doc, start: int) -> bool:
     if not _PAST_TIME.search(doc.text, sent_start, sent_end):
         return False
     rest = doc.text[sent_end:]
-    return bool(_RESOLVED.search(rest)) and not _RETURNED.search(rest)
+    return _tells_resolution(rest) and not _RETURNED.search(rest)
 
 
 def is_information(doc: Doc, start: int) -> bool:
