@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,14 @@ import numpy as np
 
 from limber.errors import LimberError
 
-__all__ = ["LinearModel", "file_digest", "fit_logistic", "held_out_probabilities", "read_model_file"]
+__all__ = [
+    "LinearModel",
+    "file_digest",
+    "fit_calibrated",
+    "fit_logistic",
+    "held_out_probabilities",
+    "read_model_file",
+]
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,42 @@ class LinearModel:
     ) -> LinearModel:
         model = fit_logistic(x, y, c)
         return cls(model.coef_[0].astype(np.float32), float(model.intercept_[0]), round(threshold, 4), notes)
+
+
+def fit_calibrated(
+    x: np.ndarray,
+    y: np.ndarray,
+    authors: np.ndarray,
+    *,
+    c: float,
+    keep: bool,
+    share: float,
+    rates: tuple[str, str],
+    what: str,
+    **notes: object,
+) -> LinearModel:
+    """A model fitted on every row, whose threshold keeps ``share`` of the held-out rows
+    labelled ``keep`` on their side (True: at or above it). ``rates`` name the held-out
+    shares of yes rows at or above and of no rows below, recorded in the notes."""
+    if len(set(y.tolist())) < 2 or len(set(authors.tolist())) < 2:
+        raise LimberError(f"{what} need both labels, from two writers or more")
+    held_out = held_out_probabilities(x, y, authors, c)
+    threshold = float(np.quantile(held_out[y == keep], 1 - share if keep else share))
+    return LinearModel.fitted(
+        x,
+        y,
+        c=c,
+        threshold=threshold,
+        **notes,
+        rows=len(y),
+        yes=int(y.sum()),
+        authors=dict(sorted(Counter(authors.tolist()).items())),
+        C=c,
+        **{
+            rates[0]: round(float(np.mean(held_out[y] >= threshold)), 3),
+            rates[1]: round(float(np.mean(held_out[~y] < threshold)), 3),
+        },
+    )
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, c: float) -> Any:

@@ -115,5 +115,5 @@ def test_training_calibrates_on_held_out_writers_and_records_the_documents(
     manifest = json.loads((seed_index / "manifest.json").read_text(encoding="utf-8"))
     assert model.documents == manifest["corpus_file_hashes"]
     assert 0.0 < model.threshold < 1.0 and model.model.weights.shape == (388,)
-    assert model.model.notes["questions"] == len(rows)
+    assert model.model.notes["rows"] == len(rows)
     assert np.isfinite(model.model.weights).all()

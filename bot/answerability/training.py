@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +10,7 @@ import numpy as np
 
 from bot.answerability import AnswerabilityModel, evidence
 from bot.jsonl import read_jsonl
-from bot.linear import LinearModel, held_out_probabilities
+from bot.linear import fit_calibrated
 from limber.errors import LimberError
 
 if TYPE_CHECKING:
@@ -51,24 +50,15 @@ def train(path: Path, pipeline: Pipeline) -> AnswerabilityModel:
         if vector is not None and found:  # no passage at all is never an answer: nothing to learn
             rows.append(row)
             features.append(evidence(vector, found[0]))
-    x = np.array(features)
-    y = np.array([r.answerable for r in rows])
-    authors = np.array([r.author for r in rows])
-    if len(set(y.tolist())) < 2 or len(set(authors.tolist())) < 2:
-        raise LimberError(f"{path} needs answerable and unanswerable questions from two writers or more")
-    held_out = held_out_probabilities(x, y, authors, C)
-    threshold = float(np.quantile(held_out[y], 1 - ANSWERED_FLOOR))
     documents = pipeline.retriever.index.manifest.data.get("corpus_file_hashes") or {}
-    model = LinearModel.fitted(
-        x,
-        y,
+    model = fit_calibrated(
+        np.array(features),
+        np.array([r.answerable for r in rows]),
+        np.array([r.author for r in rows]),
         c=C,
-        threshold=threshold,
-        questions=len(rows),
-        answerable=int(y.sum()),
-        authors=dict(sorted(Counter(authors.tolist()).items())),
-        C=C,
-        held_out_answered=round(float(np.mean(held_out[y] >= threshold)), 3),
-        held_out_honest_no_answer=round(float(np.mean(held_out[~y] < threshold)), 3),
+        keep=True,
+        share=ANSWERED_FLOOR,
+        rates=("held_out_answered", "held_out_honest_no_answer"),
+        what=f"the questions of {path}",
     )
     return AnswerabilityModel(model, {str(k): str(v) for k, v in documents.items()})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +10,7 @@ import numpy as np
 
 from bot.followup import DependenceModel, dependence_features
 from bot.jsonl import read_jsonl
-from bot.linear import LinearModel, held_out_probabilities
+from bot.linear import fit_calibrated
 from limber.errors import LimberError
 from limber.text import normalise
 
@@ -57,23 +56,14 @@ def train(path: Path, pipeline: Pipeline) -> DependenceModel:
         features.append(
             dependence_features(normalise(row.message), vector, max((p.score for p in found), default=0.0))
         )
-    x = np.array(features)
-    y = np.array([r.follows for r in rows])
-    authors = np.array([r.author for r in rows])
-    if len(set(y.tolist())) < 2 or len(set(authors.tolist())) < 2:
-        raise LimberError(f"{path} needs follow-ups and standalone messages from two writers or more")
-    held_out = held_out_probabilities(x, y, authors, C)
-    threshold = float(np.quantile(held_out[~y], 1 - STANDALONE_BUDGET))
-    model = LinearModel.fitted(
-        x,
-        y,
+    model = fit_calibrated(
+        np.array(features),
+        np.array([r.follows for r in rows]),
+        np.array([r.author for r in rows]),
         c=C,
-        threshold=threshold,
-        turns=len(rows),
-        follow_ups=int(y.sum()),
-        authors=dict(sorted(Counter(authors.tolist()).items())),
-        C=C,
-        held_out_follow_ups_found=round(float(np.mean(held_out[y] >= threshold)), 3),
-        held_out_standalone_kept=round(float(np.mean(held_out[~y] < threshold)), 3),
+        keep=False,
+        share=1 - STANDALONE_BUDGET,
+        rates=("held_out_follow_ups_found", "held_out_standalone_kept"),
+        what=f"the turns of {path}",
     )
     return DependenceModel(model)
