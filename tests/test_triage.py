@@ -357,3 +357,17 @@ def test_a_general_question_the_writer_makes_their_own_is_a_report() -> None:
         "is physio ok after a car accident? mine was this morning, airbag went off, neck and back hurt"
     )
     assert result is not None and result.kind is TriageKind.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    ("text", "crisis"),
+    [
+        ("been punching my own thigh with my fist when the sciatica flares, leaves bruises", True),
+        ("she keeps hitting her own arm with her hand till it marks, says it helps the pain", True),
+        ("I hit my own elbow on the door frame and it bruised", False),
+        ("hit myself hard on the cupboard, bruised my hip", False),
+    ],
+)
+def test_hitting_oneself_on_purpose_to_a_mark_is_self_harm_a_knock_is_not(text: str, crisis: bool) -> None:
+    result = assess(text)
+    assert (result is not None and result.kind is TriageKind.CRISIS) is crisis

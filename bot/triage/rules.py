@@ -346,6 +346,11 @@ CRISIS_RULES: tuple[Rule, ...] = (
             # Hitting or scratching until it bleeds, or to feel another pain.
             r"\b(?:punch\w*|hit|hitting|bang\w*|scratch\w*|bit|bite|biting|pick\w*)\b[^.?!]{0,40}\b(?:until|"
             r"till|til) (?:my \w+ |they |it )?(?:split|bleed\w*|bled|bruis\w*|broke|break)\b",
+            # Hitting oneself on purpose, hard enough to leave a mark ("hitting my own back with
+            # my fist ... leaves bruises"), not a knock against a door.
+            r"\b(?:punch\w*|hit|hits|hitting|bang\w*|slap\w*|smack\w*|thump\w*) (?:myself|my own \w+)\b"
+            r"[^.?!]{0,40}\b(?:with (?:my|his|her|their) (?:fists?|hands?)|on purpose|deliberately)\b"
+            r"[^.?!]{0,40}\b(?:bruis\w*|marks?|bleed\w*|bled|welts?)\b",
             r"\bi (?:wanted|want|needed|need) (?:it|myself) to hurt\b",
             r"\bso (?:that )?i (?:don'?t|do not|can'?t|won'?t) (?:have to )?feel (?:my|the) (?:back|pain)\b",
         ),
