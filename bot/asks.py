@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ask_type_bonus"]
+__all__ = ["ask_type_bonus", "states_the_number_asked"]
 
 # A sentence that says what to do opens on a verb of movement or position.
 _INSTRUCTION = re.compile(
@@ -68,9 +68,17 @@ _ASKS = (
     ),
 )
 _BONUS = 0.15  # enough to lift a sentence that answers the ask over one that names the topic
+_FACTS = _ASKS[:2]  # "how long?" and "how many?" ask for one number, which a sentence states or not
 
 
 def ask_type_bonus(question: str, sentence: str) -> float:
     """A lift for ``sentence`` when it has the kind of fact ``question`` asks for."""
     q, s = question.lower(), sentence.lower()
     return _BONUS if any(ask.search(q) and looks.search(s) for ask, looks in _ASKS) else 0.0
+
+
+def states_the_number_asked(question: str, sentence: str) -> bool:
+    """Does ``sentence`` give the duration or count that ``question`` asks for ("how long?":
+    "Hold for eight to 12 breaths")? Such a sentence is the answer, not the set-up around it."""
+    q, s = question.lower(), sentence.lower()
+    return any(ask.search(q) and looks.search(s) for ask, looks in _FACTS)

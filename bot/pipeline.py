@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 from bot import replies
 from bot.answer import Answer, AnswerKind, Block, Offer, Span
 from bot.answerability import AnswerabilityModel, load_answerability
-from bot.asks import ask_type_bonus
+from bot.asks import ask_type_bonus, states_the_number_asked
 from bot.conversation import Conversation, Turn
 from bot.followup import DependenceModel, Resolution, announces_new_topic, load_dependence, looks_dependent
 from bot.passage_quality import is_pointer_passage, points_elsewhere
@@ -213,7 +213,7 @@ class Pipeline:
         else:
             found = [_with_ask(found[0], text), *found[1:]]
         blocks = (
-            *self.quote_blocks(found[0]),
+            *self.quote_blocks(found[0], asked=text),
             *((replies.more_hint(len(found) - 1),) if len(found) > 1 else ()),
         )
         return self._reply(
@@ -431,11 +431,14 @@ class Pipeline:
 
     # -- composing -------------------------------------------------------------------------
 
-    def quote_blocks(self, scored: ScoredPassage) -> tuple[Block, ...]:
-        """The passage as a quotation with its best sentences in bold, then its source."""
+    def quote_blocks(self, scored: ScoredPassage, *, asked: str | None = None) -> tuple[Block, ...]:
+        """The passage as a quotation with its best sentences in bold, then its source.
+        With the question ``asked``, a sentence that gives the number it asks for ("Hold for
+        eight to 12 breaths" for "how long?") is bold alone, not beside the set-up around it."""
         passage = scored.passage
         sentences = passage.sentences or (passage.text,)
-        marked = self._highlights(scored)
+        answering = {i for i, s in enumerate(sentences) if asked and states_the_number_asked(asked, s)}
+        marked = self._highlights(scored, answering)
         shown = _excerpt(sentences, marked)
         # A sentence that only points at stretches elsewhere on its page is left out.
         dropped = {i for i, s in enumerate(sentences) if points_elsewhere(s) and i not in marked}
@@ -462,12 +465,16 @@ class Pipeline:
             [replies.passage_heading(index, count), *self.quote_blocks(answer.passages[index])]
         )
 
-    def _highlights(self, scored: ScoredPassage) -> set[int]:
-        """The best sentence, and up to two more nearly as close to the question."""
+    def _highlights(self, scored: ScoredPassage, answering: Set[int] = frozenset()) -> set[int]:
+        """The best sentence, and up to two more nearly as close to the question; when one of
+        those gives the number asked for (``answering``), only the ones that do."""
         scores = scored.sentence_scores
         if not scores:
             return set()
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        close = [i for i in order if scores[i] >= scores[order[0]] - self.policy.highlight_margin]
+        if any(i in answering for i in close):
+            order = [i for i in order if i in answering]
         best = scores[order[0]]
         return {
             i for i in order[: self.policy.max_highlights] if scores[i] >= best - self.policy.highlight_margin

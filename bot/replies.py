@@ -184,7 +184,8 @@ def source(name: str, url: str | None) -> Block:
 
 def more_hint(count: int) -> Block:
     noun = "passage" if count == 1 else "passages"
-    return Block.plain(f"{count} more related {noun}: tap “More” to read on.")
+    # One wording for every front end: Telegram has a "More" button, the console a "more" command.
+    return Block.plain(f"{count} more related {noun}: choose “More” to read on.")
 
 
 def passage_heading(index: int, count: int) -> Block:

@@ -69,6 +69,20 @@ def test_the_bold_sentence_states_what_was_asked_not_the_topic(
     assert answering_sentence in bold
 
 
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [
+        ("how long do I hold frog pose", "Hold for eight to 12 breaths (c)."),
+        ("how many breaths for cat cow", "Oscillate between these two poses for 10-15 breaths."),
+    ],
+)
+def test_the_number_asked_for_is_bold_alone_not_beside_the_set_up(
+    pipeline, question: str, number: str
+) -> None:
+    answer = pipeline.answer(question)
+    assert [span.text for span in answer.blocks[0].spans if span.bold] == [number]
+
+
 def test_near_identical_passages_are_never_shown_twice(pipeline) -> None:
     answer = pipeline.answer("piriformis stretches for sciatica relief")
     texts = [sp.passage.text for sp in answer.passages]
