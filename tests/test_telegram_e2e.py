@@ -666,7 +666,10 @@ async def test_fast_answers_spend_one_request_each_so_defaults_give_near_30_per_
     await bot.fake.replies(count, timeout=30)
     rate = count / (time.monotonic() - started)
     assert bot.fake.requests("sendChatAction") == []
-    assert 20 <= rate <= 70, f"{rate:.1f} answers/s"  # 30/s plus the limiter's first burst
+    assert len(bot.fake.requests("sendMessage")) == count  # one request each
+    # 30/s plus the limiter's first burst. The floor only catches a limiter gone far too strict
+    # (1 a second overall would take two minutes): a busy machine slows the answers themselves.
+    assert 8 <= rate <= 70, f"{rate:.1f} answers/s"
     # The limiter is a leaky bucket of 30: in any stretch of time it lets through at most its
     # capacity plus 30 a second. (Counting whole seconds after the first burst is not that
     # invariant: a stall on a busy machine refills the bucket, and the next burst is allowed.)

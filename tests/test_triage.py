@@ -371,3 +371,19 @@ def test_a_general_question_the_writer_makes_their_own_is_a_report() -> None:
 def test_hitting_oneself_on_purpose_to_a_mark_is_self_harm_a_knock_is_not(text: str, crisis: bool) -> None:
     result = assess(text)
     assert (result is not None and result.kind is TriageKind.CRISIS) is crisis
+
+
+@pytest.mark.parametrize(
+    ("text", "crisis"),
+    [
+        ("which of my tablets would be enough, i'm done", True),
+        ("how quickly do you bleed out from a wrist", True),
+        ("would two paracetamol be enough for the pain in my back", False),
+        ("is one ibuprofen enough to help sciatica", False),
+    ],
+)
+def test_asking_how_much_would_be_enough_or_how_fast_bleeding_kills_is_a_crisis(
+    text: str, crisis: bool
+) -> None:
+    result = assess(text)
+    assert (result is not None and result.kind is TriageKind.CRISIS) is crisis

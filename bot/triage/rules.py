@@ -308,6 +308,8 @@ CRISIS_RULES: tuple[Rule, ...] = (
             r"about|through|up|down|out|for|on|in|with|into|over|the|a|my)\b)",
             r"\bwould (?:it|that|death|dying|i) (?:be|die) (?:quick|quickly|painless|peaceful|instant\w*)\b"
             r"(?! to\b)",
+            # How long bleeding to death takes is a question about a method.
+            r"\bhow (?:long|quick\w*|fast)\b[^.?!]{0,30}\b(?:bleed(?:ing)? out|bleed(?:ing)? to death)\b",
             # Not being around: "not sticking around", "don't see myself being around much longer".
             r"\b(?:i'?m|im|i am|i'?ll|ill|i will|i) (?:\w+ )?not (?:sticking|being|staying|gonna be|going to "
             r"be) around\b|\bthoughts? (?:about|of) not (?:sticking|being|staying) around\b",
@@ -418,6 +420,11 @@ CRISIS_RULES: tuple[Rule, ...] = (
             r"person|someone|you)|not wake up|never wake up|end it|end my life|be fatal|be "
             r"lethal)|(?:is|would be|are) (?:lethal|fatal|deadly|enough to (?:die|kill)))",
             r"\b(?:lethal|fatal|deadly) (?:dose|amount|quantity|number)\b",
+            # "Enough" said of medicines with no purpose named is enough to die: "which of my
+            # meds would be enough", not "is one tablet enough to help".
+            rf"\b(?:which|what|how many|how much)\b[^.?!]{{0,25}}\b{_MEDICINES}\b[^.?!]{{0,20}}"
+            r"\b(?:would|will|'?d|could) be enough\b"
+            r"(?! (?:for|to (?:help|ease|relieve|sleep|work|last|take)))",
             r"\bhow (?:many|much)\b[^.?!]{0,50}?\b(?:would|will|could|does it take to|would it "
             r"take to) (?:kill|end) (?:me|myself|a person|someone|you)\b",
         ),
