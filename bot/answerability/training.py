@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ANSWERED_FLOOR", "LabelledQuestion", "load_questions", "train"]
 
-C = 3.0  # inverse regularisation: chosen on held-out writers (the README's answer sets)
+C = 1.0  # inverse regularisation: chosen on a held-out writer's set (answers_validation3)
 # Of held-out answerable questions, the share the threshold must still answer: an honest
 # "I don't have that" on an answerable question costs less than an unrelated quote, but the
 # bot exists to answer: the threshold keeps 97% answered (issue 14) and takes what honesty
