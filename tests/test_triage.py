@@ -387,3 +387,16 @@ def test_asking_how_much_would_be_enough_or_how_fast_bleeding_kills_is_a_crisis(
 ) -> None:
     result = assess(text)
     assert (result is not None and result.kind is TriageKind.CRISIS) is crisis
+
+
+@pytest.mark.parametrize(
+    ("text", "crisis"),
+    [
+        ("my nan begged me to help her die, the pain in her spine is that bad", True),
+        ("can someone help me die", True),
+        ("the hospice team helped him die peacefully in march", False),
+    ],
+)
+def test_a_request_for_help_to_die_is_a_crisis_whoever_makes_it(text: str, crisis: bool) -> None:
+    result = assess(text)
+    assert (result is not None and result.kind is TriageKind.CRISIS) is crisis

@@ -245,6 +245,10 @@ CRISIS_RULES: tuple[Rule, ...] = (
             r"i'?d like) (?:to )?(?:just |simply |really |honestly )?(?:die|be dead|not be "
             r"(?:alive|here)|not exist|disappear forever)\b"
             r"(?! (?:of|from|with) (?:embarrassment|shame|laughing|laughter|boredom|cuteness))",
+            # Asked to help someone die, or asking for it: "she wants me to help her die".
+            r"\b(?:wants?|wanted|asked|asks|asking|begged|begging|beg|pleaded|pleading|(?:can|could|would|"
+            r"will) (?:you|someone|anyone|somebody)) (?:me |us )?(?:to )?help (?:her|him|them|me|my \w+) "
+            r"(?:to )?(?:die|end (?:it|her life|his life|my life|their life))\b",
             # "I want it all to end" (but not "I want the pain to end").
             r"\bwant (?:it all|everything|my life|life|things) to (?:end|be over)\b",
             r"\b(?:can'?t|cannot) (?:take|stand|bear|handle|face) (?:living|being alive|life)\b",
