@@ -48,6 +48,10 @@ class LinearModel:
             "notes": dict(self.notes),
         }
 
+    def file_text(self, **header: object) -> str:
+        """The model file: ``header`` (format, embedding model, data digest...), then the model."""
+        return json.dumps({**header, **self.to_dict()}, indent=1)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LinearModel:
         return cls(

@@ -18,6 +18,7 @@ shipped model differs, without writing.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -48,19 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     questions = (settings.corpus_dir or Path("corpus")) / answerability.QUESTIONS_FILE
     try:
         pipeline = Pipeline(open_retriever(settings), shipped_models=False)
+        jobs = (
+            (answerability.MODEL_PATH, train_answerability, questions),
+            (followup.MODEL_PATH, train_followup, followup.TURNS_PATH),
+        )
         outputs = [
-            (
-                answerability.MODEL_PATH,
-                train_answerability(questions, pipeline).to_json(
-                    model_name=MODEL_NAME, digest=file_digest(questions)
-                ),
-            ),
-            (
-                followup.MODEL_PATH,
-                train_followup(followup.TURNS_PATH, pipeline).to_json(
-                    model_name=MODEL_NAME, digest=file_digest(followup.TURNS_PATH)
-                ),
-            ),
+            (path, train(data, pipeline).to_json(model_name=MODEL_NAME, digest=file_digest(data)))
+            for path, train, data in jobs
         ]
     except (LimberError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -78,8 +73,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _summary(text: str) -> str:
-    import json
-
     data = json.loads(text)
     return ", ".join(
         f"{k} {v}" for k, v in {"threshold": data["threshold"], **data["notes"]}.items() if k != "authors"

@@ -369,8 +369,7 @@ def test_a_general_question_the_writer_makes_their_own_is_a_report() -> None:
     ],
 )
 def test_hitting_oneself_on_purpose_to_a_mark_is_self_harm_a_knock_is_not(text: str, crisis: bool) -> None:
-    result = assess(text)
-    assert (result is not None and result.kind is TriageKind.CRISIS) is crisis
+    assert _is_crisis(text) is crisis
 
 
 @pytest.mark.parametrize(
@@ -385,8 +384,7 @@ def test_hitting_oneself_on_purpose_to_a_mark_is_self_harm_a_knock_is_not(text: 
 def test_asking_how_much_would_be_enough_or_how_fast_bleeding_kills_is_a_crisis(
     text: str, crisis: bool
 ) -> None:
-    result = assess(text)
-    assert (result is not None and result.kind is TriageKind.CRISIS) is crisis
+    assert _is_crisis(text) is crisis
 
 
 @pytest.mark.parametrize(
@@ -398,5 +396,10 @@ def test_asking_how_much_would_be_enough_or_how_fast_bleeding_kills_is_a_crisis(
     ],
 )
 def test_a_request_for_help_to_die_is_a_crisis_whoever_makes_it(text: str, crisis: bool) -> None:
+    assert _is_crisis(text) is crisis
+
+
+def _is_crisis(text: str) -> bool:
+    """Do triage's rules (no vector: the classifier stays out) read ``text`` as a crisis?"""
     result = assess(text)
-    assert (result is not None and result.kind is TriageKind.CRISIS) is crisis
+    return result is not None and result.kind is TriageKind.CRISIS

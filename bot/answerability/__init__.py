@@ -17,7 +17,6 @@ operator's own) falls back to the fused-score threshold, the general path.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -70,15 +69,11 @@ class AnswerabilityModel:
         return dict(document_hashes) == dict(self.documents)
 
     def to_json(self, *, model_name: str, digest: str) -> str:
-        return json.dumps(
-            {
-                "format": FORMAT,
-                "embedding_model": model_name,
-                "questions_sha256": digest,
-                "documents": dict(sorted(self.documents.items())),
-                **self.model.to_dict(),
-            },
-            indent=1,
+        return self.model.file_text(
+            format=FORMAT,
+            embedding_model=model_name,
+            questions_sha256=digest,
+            documents=dict(sorted(self.documents.items())),
         )
 
 

@@ -13,7 +13,6 @@ together with the previous question, and used that way when the context helps.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -127,15 +126,10 @@ class DependenceModel:
         return self.model.probability(dependence_features(text, vector, alone_best))
 
     def follows(self, text: str, vector: np.ndarray, alone_best: float) -> bool:
-        if announces_new_topic(text):
-            return False  # said in so many words: the form outranks the model
         return self.probability(text, vector, alone_best) >= self.model.threshold
 
     def to_json(self, *, model_name: str, digest: str) -> str:
-        return json.dumps(
-            {"format": FORMAT, "embedding_model": model_name, "turns_sha256": digest, **self.model.to_dict()},
-            indent=1,
-        )
+        return self.model.file_text(format=FORMAT, embedding_model=model_name, turns_sha256=digest)
 
 
 @lru_cache(maxsize=4)
