@@ -33,6 +33,7 @@ from bot.triage import (
     passage_fits_red_flag,
     red_flag_message,
 )
+from bot.triage.classifier import load_classifier
 from index.passage import ScoredPassage
 from index.search import Retriever
 from limber.text import normalise
@@ -96,6 +97,7 @@ class Pipeline:
         self._answerability = answerability or (load_answerability() if shipped_models else None)
         self._dependence = dependence or (load_dependence() if shipped_models else None)
         self._answerability_for: tuple[str, AnswerabilityModel | None] = ("", None)
+        load_classifier()  # triage's model (1 MB of numbers): read now, not on the first message
 
     def answer(self, question: str, conversation: Conversation | None = None) -> Answer:
         """The reply to ``question``, always ending with the disclaimer.

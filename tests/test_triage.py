@@ -21,7 +21,10 @@ from bot.triage import (
     Source,
     TriageKind,
     Urgency,
+    _classifier_crisis_stands,
     _classifier_red_flag_stands,
+    _crisis,
+    _safety_views,
     assess,
     passage_fits_red_flag,
 )
@@ -218,10 +221,43 @@ def test_classifier_verdicts_are_probabilities() -> None:
     rng = np.random.default_rng(0)
     vector = rng.normal(size=classifier.dimension).astype(np.float32)
     vector /= np.linalg.norm(vector)
-    probabilities = classifier.probabilities(vector)
-    assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
-    verdict = classifier.predict(vector)
-    assert 0.0 <= verdict.crisis <= 1.0 and 0.0 <= verdict.red_flag <= 1.0
+    for text in ("", "how do i stretch my hips", "zzzz qqqq"):
+        probabilities = classifier.probabilities(vector, text)
+        assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+        verdict = classifier.predict(vector, text)
+        assert 0.0 <= verdict.crisis <= 1.0 and 0.0 <= verdict.red_flag <= 1.0
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["cant feal my leggs", "kms", "I'm   fine, really", "od'd on my meds 😞 last nite", "a", "xoxoxoxo"],
+        ["Numbness — “saddle” area", "ça va", "back back back back pain", "\tleg\nweak"],
+    ],
+)
+def test_the_bots_ngram_reading_is_the_one_training_fitted(texts: list[str]) -> None:
+    from bot.triage.lexical import CharNgrams
+    from bot.triage.training import vectorizer
+
+    fitted = vectorizer().set_params(min_df=1).fit([*texts, "my back hurts when i sit", "leg weak"])
+    ngrams = CharNgrams.of((2, 5), fitted.get_feature_names_out().tolist(), fitted.idf_.tolist())
+    expected = fitted.transform(texts).toarray()
+    for row, text in zip(expected, texts, strict=True):
+        columns, values = ngrams.features(text)
+        got = np.zeros_like(row)
+        got[columns] = values
+        np.testing.assert_allclose(got, row, atol=1e-9)
+
+
+def test_the_model_file_reads_back_as_the_model_that_wrote_it(tmp_path: Path, encode) -> None:
+    shipped = load_classifier()
+    copy = tmp_path / "model.json"
+    copy.write_text(shipped.to_json(model_name=MODEL_NAME, digest="x", notes={}), encoding="utf-8")
+    again = TriageClassifier.from_file(copy)
+    text = "feel like giving up on everything, back is wrecked"
+    np.testing.assert_allclose(
+        again.probabilities(encode(text), text), shipped.probabilities(encode(text), text), atol=1e-4
+    )
 
 
 # ---- the pipeline -------------------------------------------------------------------------
@@ -315,7 +351,8 @@ def test_a_crisis_in_one_sentence_of_a_longer_message_is_heard_but_never_hides_a
 ) -> None:
     encoder = retriever.index.encoder
     crisis = (
-        "hi can u tell me the best stretches for SI joint? also i honestly cant be bothered with being alive"
+        "hi can u tell me the best stretches for SI joint and hamstrings and hip flexors after running, "
+        "also my knees? also i honestly cant be bothered with being alive"
     )
     alone = assess(crisis, encode(crisis))
     read = assess(crisis, encode(crisis), encode_spans=encoder.encode_spans)
@@ -350,6 +387,47 @@ def test_a_classifier_cauda_alarm_yields_to_cycling_as_a_cause_not_to_a_bike_nam
         crisis=0.0, red_flag=0.4, category=Category.CAUDA_EQUINA, crisis_alarm=False, red_flag_alarm=True
     )
     assert _classifier_red_flag_stands(Doc.of(text), unsure) is stands
+
+
+def _classifier_says_crisis(p: float) -> ClassifierVerdict:
+    return ClassifierVerdict(crisis=p, red_flag=0.0, category=None, crisis_alarm=True, red_flag_alarm=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my flatmate keeps saying he wants to kill himself since the accident",
+        "she told the nurse she'd thought about killing herself",
+        "they both talk about killing themselves",
+    ],
+)
+def test_someone_else_killing_themselves_is_their_crisis_not_violence_at_others(text: str) -> None:
+    result = _crisis(_safety_views(text, True), _classifier_says_crisis(0.9), True)
+    assert result is not None and result.kind is TriageKind.CRISIS
+
+
+def test_violence_aimed_at_someone_else_raises_no_classifier_crisis() -> None:
+    text = "my back hurts so much i could kill him for making me carry that sofa"
+    assert _crisis(_safety_views(text, False), _classifier_says_crisis(0.9), False) is None
+
+
+def test_despair_in_no_word_of_death_stands_when_the_classifier_leans_on_it() -> None:
+    doc = Doc.of("i have started giving my things away to friends")
+    assert _classifier_crisis_stands(doc, _classifier_says_crisis(0.45))
+    assert not _classifier_crisis_stands(doc, _classifier_says_crisis(0.2))
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("my grandad fell off a ladder last week, they x-rayed him and nothing broken, just sore", False),
+        ("my mum is 80 and fell on friday, the a&e doctor said it's fine, bruising only", False),
+        ("my grandad is 85 and fell yesterday, x-ray said nothing broken but now he can't stand", True),
+    ],
+)
+def test_a_fall_checked_and_cleared_is_over_unless_something_came_after(text: str, flagged: bool) -> None:
+    result = assess(text)  # the rules alone
+    assert (result is not None and result.kind is TriageKind.RED_FLAG) is flagged
 
 
 def test_a_general_question_the_writer_makes_their_own_is_a_report() -> None:

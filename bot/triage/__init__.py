@@ -91,7 +91,7 @@ def assess(
     verdict, sentence = None, None
     if vector is not None:
         classifier = classifier or load_classifier()
-        verdict = classifier.predict(vector)
+        verdict = classifier.predict(vector, text)
         if encode_spans is not None and verdict.crisis >= _SENTENCE_FLOOR and not verdict.crisis_alarm:
             sentence = _crisis_in_a_sentence(views[0], classifier, encode_spans)
     # A crisis heard in one sentence only does not take the place of a red flag: "I lost
@@ -185,9 +185,9 @@ def _crisis_in_a_sentence(
     except Exception:  # the rules and the whole-message reading have already run
         log.exception("reading the message's sentences failed; triage goes on without them")
         return None
-    for sentence_vector in vectors:
+    for (start, end), sentence_vector in zip(candidates, vectors, strict=True):
         if sentence_vector is not None:
-            verdict = classifier.predict(sentence_vector)
+            verdict = classifier.predict(sentence_vector, doc.text[start:end])
             if verdict.crisis >= _SURE:
                 return verdict
     return None
@@ -201,7 +201,7 @@ def _classifier_crisis_stands(doc: Doc, verdict: ClassifierVerdict) -> bool:
     reason here: "can't go on" and "no point" are how despair is said."""
     if _live_distress(doc):
         return True
-    return not _DISTRESS.search(doc.text) and verdict.crisis >= _SURE
+    return not _DISTRESS.search(doc.text) and verdict.crisis >= _SURE_OF_CRISIS
 
 
 def _live_distress(doc: Doc) -> list[int]:
@@ -318,7 +318,9 @@ def passage_fits_red_flag(
         return False
     if _SAYS_TO_WAIT.search(normalise(passage_text)):
         return False
-    probabilities = (classifier or load_classifier()).category_probabilities(passage_vector)
+    probabilities = (classifier or load_classifier()).category_probabilities(
+        passage_vector, normalise(passage_text)
+    )
     return probabilities.get(verdict.category, 0.0) >= _ABOUT_THRESHOLD
 
 
@@ -340,6 +342,11 @@ _DISTRESS = rx(
 # The crisis words a denial really cancels: "not suicidal", "no self-harm".
 _CRISIS_TERM = re.compile(r"suicid\w*|self|harm\w*|kill\w*|kms|unaliv\w*|overdos\w*")
 _SURE = 0.6  # a classifier-only alarm without a single such word needs this probability
+# ...but despair is often said in no such word ("every morning I'm sorry I woke up"), and the
+# classifier reads its n-grams too: for a crisis 0.4 is enough. The lowest that keeps crisis
+# alarms on ordinary questions (the 1,729 of corpus/answerability.jsonl and the follow-up
+# turns) within 1%: 0.9% at 0.4, 1.1% at 0.3, 2.1% with no floor.
+_SURE_OF_CRISIS = 0.4
 
 # The semantic field of the red flags (single words and stems, not phrasings): the bladder
 # and bowel, the saddle area, feeling and strength, fever and infection, falls and injuries,
@@ -362,7 +369,9 @@ _ALARM_SIGNS = rx(
 # Violence aimed at someone or something else ("I could murder a curry", "going to kill my
 # husband for moving the pillow") is an idiom, not a crisis: when no rule saw a crisis, a
 # classifier alarm resting on such words is not enough.
+# Violence aimed at someone else; "kill himself" is the harm of the one it names, as "kill
+# myself" is the writer's.
 _VIOLENCE_AT_OTHERS = rx(
     r"\b(?:kill|killing|murder|murdering|strangle|throttle|slap|punch)\b"
-    r"(?! (?:myself|my ?self|me\b|it all|everything))"
+    r"(?! (?:myself|my ?self|me\b|it all|everything|(?:him|her|them|their|his|one) ?(?:self|selves)))"
 )

@@ -174,7 +174,13 @@ _RESOLVED = re.compile(
     r"much |very )?(?:good|better|great) place (?:now|these days)|"
     r"(?:doing|feeling) (?:really |very |so )?(?:well|great|fine|good|ok|okay) now|"
     r"(?:tests?|scans?|results?|ecgs?|x-?rays?|bloods?|mri) (?:were |was |came back |all |both )?"
-    r"(?:normal|fine|clear|negative|ok|okay))\b"
+    r"(?:normal|fine|clear|negative|ok|okay)|"
+    # A check that found nothing, or a professional who explained it: "x-rayed, nothing
+    # broken", "no fracture", "the GP confirmed it", "midwife says it's normal".
+    r"nothing (?:broken|serious|sinister|wrong|found|showed up)|no (?:fractures?|breaks?)|"
+    r"(?:gp|doctor|dr|midwife|physio|nurse|consultant|specialist)s? (?:has |have )?"
+    r"(?:confirmed|checked|cleared|(?:says?|said) (?:it'?s |its |it is |it was |that'?s )?"
+    r"(?:normal|fine|nothing|harmless|ok|okay)))\b"
 )
 # ...unless it is back: "it went away but now it's back". A bare "now" is not a return:
 # "healed now" and "fully recovered now" say it is over.
