@@ -343,9 +343,11 @@ _DISTRESS = rx(
 _CRISIS_TERM = re.compile(r"suicid\w*|self|harm\w*|kill\w*|kms|unaliv\w*|overdos\w*")
 _SURE = 0.6  # a classifier-only alarm without a single such word needs this probability
 # ...but despair is often said in no such word ("every morning I'm sorry I woke up"), and the
-# classifier reads its n-grams too: for a crisis 0.4 is enough. The lowest that keeps crisis
-# alarms on ordinary questions (the 1,729 of corpus/answerability.jsonl and the follow-up
-# turns) within 1%: 0.9% at 0.4, 1.1% at 0.3, 2.1% with no floor.
+# classifier reads its n-grams too: for a crisis 0.4 is enough. Chosen as the lowest that kept
+# crisis alarms on ordinary questions (the 1,729 of corpus/answerability.jsonl and the
+# follow-up turns) within 1% (0.9% at 0.4, 1.1% at 0.3, 2.1% with no floor), with the model
+# trained before the three sets of 2026-12-02's afternoon joined its examples; with the
+# shipped model it is 0.7% at 0.4 and 0.9% at 0.3.
 _SURE_OF_CRISIS = 0.4
 
 # The semantic field of the red flags (single words and stems, not phrasings): the bladder
@@ -368,9 +370,8 @@ _ALARM_SIGNS = rx(
 
 # Violence aimed at someone or something else ("I could murder a curry", "going to kill my
 # husband for moving the pillow") is an idiom, not a crisis: when no rule saw a crisis, a
-# classifier alarm resting on such words is not enough.
-# Violence aimed at someone else; "kill himself" is the harm of the one it names, as "kill
-# myself" is the writer's.
+# classifier alarm resting on such words is not enough. "Kill himself" is not violence at
+# others: it is the harm of the one it names, as "kill myself" is the writer's.
 _VIOLENCE_AT_OTHERS = rx(
     r"\b(?:kill|killing|murder|murdering|strangle|throttle|slap|punch)\b"
     r"(?! (?:myself|my ?self|me\b|it all|everything|(?:him|her|them|their|his|one) ?(?:self|selves)))"

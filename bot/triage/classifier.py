@@ -145,7 +145,7 @@ class TriageClassifier:
             json.dumps(
                 [
                     gram,
-                    round(self.ngrams.idf[column], 6),
+                    round(float(self.ngrams.idf[column]), 6),
                     [round(float(w), 5) for w in self.ngram_weights[column]],
                 ],
                 ensure_ascii=False,

@@ -5,8 +5,8 @@ crisis or a red flag in slang, typos and text-speak ("kms", "unalive", "cant fea
 leggs", "od'd"). Character n-grams within words keep them: a word nobody wrote in the
 examples still shares most of its n-grams with the ones they did. The features are
 exactly scikit-learn's ``TfidfVectorizer(analyzer="char_wb", sublinear_tf=True)`` (training
-fits that; a test checks this reading against it), computed here with the standard library
-so that the bot neither imports scikit-learn nor pays its per-call overhead.
+fits that; a test checks this reading against it), computed here with the standard library and
+numpy so that the bot neither imports scikit-learn nor pays its per-call overhead.
 """
 
 from __future__ import annotations
@@ -21,27 +21,25 @@ __all__ = ["CharNgrams"]
 _KNOWN_WORDS = 50_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CharNgrams:
     """A fitted vocabulary of character n-grams and their inverse document frequencies."""
 
     low: int  # the shortest n-gram
     high: int  # the longest n-gram
     columns: dict[str, int]  # n-gram -> its column
-    idf: tuple[float, ...]  # by column
-    _idf: np.ndarray = field(init=False, compare=False, repr=False)
+    idf: np.ndarray  # by column
     # word -> the columns of its n-grams: people reuse words, so most are looked up once
-    _known: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_idf", np.asarray(self.idf, dtype=np.float64))
+    _known: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, ngram_range: Sequence[int], vocabulary: Sequence[str], idf: Sequence[float]) -> CharNgrams:
         if len(vocabulary) != len(idf):
             raise ValueError(f"{len(vocabulary)} n-grams but {len(idf)} weights")
         low, high = (int(n) for n in ngram_range)
-        return cls(low, high, {gram: i for i, gram in enumerate(vocabulary)}, tuple(float(x) for x in idf))
+        return cls(
+            low, high, {gram: i for i, gram in enumerate(vocabulary)}, np.asarray(idf, dtype=np.float64)
+        )
 
     def grams(self, word: str) -> Iterator[str]:
         """The n-grams of a word padded with one space each side, as scikit-learn's
@@ -66,6 +64,6 @@ class CharNgrams:
                 self._known[word] = known
             found.extend(known)
         columns, counts = np.unique(np.asarray(found, dtype=np.int64), return_counts=True)
-        values = (1.0 + np.log(counts)) * self._idf[columns]
+        values = (1.0 + np.log(counts)) * self.idf[columns]
         norm = float(np.linalg.norm(values))
         return (columns, values / norm) if norm > 0 else (columns[:0], values[:0])
