@@ -22,6 +22,7 @@ import numpy as np
 from index.changes import IndexChanges, compare_builds, file_hashes, previous_build
 from index.embed import MODEL_NAME, ONNX_FILE, Encoder, export_onnx_model
 from index.ingest import IngestResult, read_corpus
+from index.known import KnownQuestions, read_known_questions
 from index.lexicon import Lexicon
 from index.passage import Passage
 from index.store import Manifest, write_index
@@ -46,6 +47,7 @@ class BuildReport:
     windowed: int = 0  # passages longer than the model's window, embedded in windows
     timings: dict[str, float] = field(default_factory=dict)
     changes: IndexChanges | None = None  # against the index replaced (None: the first build)
+    known: KnownQuestions = field(default_factory=KnownQuestions.none)  # questions with their passage
 
 
 class EmbeddingCache:
@@ -356,6 +358,7 @@ def _build(
             f"nothing to index in {corpus_dir}: every paragraph was dropped ({ingest.dropped_by_reason()})"
         )
     lexicon = Lexicon.of_corpus(corpus_dir)  # the corpus's synonyms and glossary, if it has them
+    known = read_known_questions(corpus_dir, ingest.passages)
     mark = time.perf_counter()
     model_dir = prepare_model(cache_dir)
     encoder = functools.cache(lambda: Encoder(model_dir, threads=os.cpu_count() or 1))
@@ -364,6 +367,9 @@ def _build(
     cache = EmbeddingCache(cache_dir / "embeddings.sqlite3")
     try:
         vectors = _passage_vectors(ingest.passages, encoder, cache, show_progress)
+        known_vectors = (
+            _embed_all(list(known.questions), encoder, cache, show_progress)[0] if known.questions else None
+        )
     finally:
         cache.close()
     timings["embed"] = time.perf_counter() - mark
@@ -378,6 +384,8 @@ def _build(
         title_vectors=vectors.titles,
         title_of=vectors.title_of,
         lexicon=lexicon,
+        known=known,
+        known_vectors=known_vectors,
         model_dir=model_dir,
         manifest_extra={
             "corpus_dir": str(corpus_dir.resolve()),
@@ -401,4 +409,5 @@ def _build(
         windowed=vectors.windowed,
         timings=timings,
         changes=changes,
+        known=known,
     )

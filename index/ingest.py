@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from index.formats import READERS, read_document
+from index.known import QUESTIONS_FILE
 from index.lexicon import LEXICON_FILE
 from index.passage import Passage
 from limber.errors import CorpusError
@@ -48,9 +49,6 @@ __all__ = [
 ACCEPTED_SUFFIXES = (".txt", ".md", ".jsonl", *READERS)  # READERS: .html, .htm, .pdf, .docx
 # Files that document a corpus rather than belong to it (formats, licences, attribution).
 _NOT_INDEXED = {"readme.md", "attribution.md", "license.md", "license.txt", "notice.md"}
-# Labelled questions of this corpus, for the answerability model (bot/answerability): data
-# about the documents, beside them, never one of them.
-QUESTIONS_FILE = "answerability.jsonl"
 METADATA_SUFFIX = ".meta.json"  # "<document>.meta.json" beside a document: its title and link
 _MIN_CHARS = 40  # shorter fragments carry no answer (a lone "×", a stray heading)
 MAX_FILE_BYTES = 256 << 20  # one document; MedQuAD's 16,000 answers are 25 MB in one file
@@ -399,10 +397,11 @@ def corpus_listing(corpus_dir: Path) -> CorpusListing:
 
 
 def corpus_hash(files: list[Path], corpus_dir: Path) -> str:
-    """A content hash of the corpus: names and bytes of every document, and of its lexicon."""
+    """A content hash of the corpus: names and bytes of every document, of its lexicon and of
+    its known questions (both change how it is searched)."""
     digest = hashlib.sha256()
-    lexicon = corpus_dir / LEXICON_FILE
-    for path in [*files, *([lexicon] if lexicon.is_file() else [])]:
+    beside = [corpus_dir / name for name in (LEXICON_FILE, QUESTIONS_FILE)]
+    for path in [*files, *(p for p in beside if p.is_file())]:
         digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
         if (metadata := _metadata_path(path)).is_file():  # a new title changes what users read

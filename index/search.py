@@ -66,6 +66,11 @@ class RetrievalParams:
     focus: bool = True  # weight a long message's subject line and asking sentences
     focus_weight: float = 0.4  # their share of the query vector and of BM25
     rest_terms: int = 20  # the rest of a long message weighs in BM25 as at most this many terms
+    # A passage gains ``known_weight`` for each unit its nearest known question is closer to
+    # the query than ``known_floor`` (index.known): a query worded as someone asked before.
+    known_weight: float = 1.0
+    known_floor: float = 0.5
+    known_exclude: str = ""  # an author whose known questions are ignored (held out in training)
 
 
 @dataclass(frozen=True)
@@ -271,6 +276,8 @@ class Retriever:
                 raw = (1 - share) * rest * raw + share * self._bm25(index, focus_terms)
             lexical = (raw / (raw + p.lexical_half)).astype(np.float32)
         fused = self._fuse(paragraph, sentence, lexical)
+        if p.mode in ("hybrid", "dense") and p.known_weight > 0:
+            fused = fused + p.known_weight * _known_lift(index, vector, count, p)
         top = _top(fused, k)
         ranked = [
             ScoredPassage(
@@ -341,6 +348,19 @@ def _title_scores(index: LoadedIndex, vector: np.ndarray) -> tuple[np.ndarray | 
     similarity = np.asarray(index.title_vectors @ vector, dtype=np.float32)
     titled = index.title_of >= 0
     return titled, np.where(titled, similarity[np.maximum(index.title_of, 0)], 0.0).astype(np.float32)
+
+
+def _known_lift(index: LoadedIndex, vector: np.ndarray, count: int, p: RetrievalParams) -> np.ndarray:
+    """How far each passage's nearest known question is closer to the query than the floor."""
+    known = index.known
+    if index.known_vectors is None or not len(known.owners):
+        return np.zeros(count, dtype=np.float32)
+    similarity = np.asarray(index.known_vectors @ vector, dtype=np.float32)
+    if p.known_exclude:
+        similarity[np.asarray(known.authors) == p.known_exclude] = -1.0
+    nearest = np.full(count, -1.0, dtype=np.float32)
+    np.maximum.at(nearest, known.owners, similarity)
+    return np.maximum(nearest - p.known_floor, 0.0).astype(np.float32)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

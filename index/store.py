@@ -10,6 +10,9 @@ Layout of an index directory::
     titles.npy         one unit vector per distinct passage title (a MedQuAD question, a heading,
                        a JSONL title), and title_of.npy: each passage's row there (-1: none);
                        an index built before titles has neither and searches without them
+    known.npy          one unit vector per known question (index.known), known.json: each one's
+                       text, answering passage and author; an index of a corpus without known
+                       questions has neither
     dense.faiss        the FAISS index over vectors.npy
     lexical/           BM25 (bm25s) over the passages and the corpus vocabulary; titles/: BM25 over
                        the titles; lexicon.json: the corpus's synonyms and glossary, if it has them
@@ -39,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from index.embed import MODEL_NAME, Encoder
+from index.known import KnownQuestions
 from index.lexical import LexicalIndex
 from index.lexicon import Lexicon
 from index.passage import Passage
@@ -121,6 +125,8 @@ class LoadedIndex:
     encoder: Encoder
     title_vectors: np.ndarray | None = None  # distinct titles' rows (None: no titles)
     title_of: np.ndarray | None = None  # passage number -> row in title_vectors, -1 for none
+    known_vectors: np.ndarray | None = None  # known questions' rows (None: none)
+    known: KnownQuestions = field(default_factory=KnownQuestions.none)
     positions: dict[str, int] = field(default_factory=dict)  # passage id -> passage number
     sentence_spans: list[tuple[int, int]] = field(default_factory=list)  # number -> sentence rows
     vector_spans: list[tuple[int, int]] = field(default_factory=list)  # number -> window rows
@@ -207,6 +213,8 @@ def write_index(
     title_vectors: np.ndarray | None = None,
     title_of: np.ndarray | None = None,
     lexicon: Lexicon | None = None,
+    known: KnownQuestions | None = None,
+    known_vectors: np.ndarray | None = None,
     before_commit: Callable[[Path], None] | None = None,
 ) -> Manifest:
     """Write a complete index to a temporary sibling of ``target``, then move it into place.
@@ -232,6 +240,12 @@ def write_index(
             np.save(staging / "titles.npy", title_vectors.astype(np.float32))
             np.save(staging / "title_of.npy", title_of.astype(np.int32))
         has_titles = title_count > 0
+        known_count = len(known.questions) if known is not None and known_vectors is not None else 0
+        if known is not None and known_vectors is not None and known_count:
+            np.save(staging / "known.npy", known_vectors.astype(np.float32))
+            (staging / "known.json").write_text(
+                json.dumps(known.to_json(), ensure_ascii=False), encoding="utf-8"
+            )
         faiss.write_index(choose_faiss_index(vectors), str(staging / "dense.faiss"))
         LexicalIndex.build(
             [p.text for p in passages], lexicon, [p.title for p in passages] if has_titles else None
@@ -253,6 +267,7 @@ def write_index(
             "vector_count": len(vectors),
             "sentence_count": len(sentence_vectors),
             "title_count": title_count,
+            "known_question_count": known_count,
             "faiss_index": "flat" if len(vectors) <= EXACT_SEARCH_LIMIT else "hnsw",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_id": uuid.uuid4().hex,  # tells two builds of the same second apart
@@ -417,6 +432,7 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
         if (directory / "titles.npy").is_file() and "titles.npy" in (manifest.data.get("files") or {}):
             title_vectors = np.load(directory / "titles.npy", mmap_mode="r")
             title_of = np.load(directory / "title_of.npy")
+        known_vectors, known = _load_known(directory, manifest)
         faiss_index = faiss.read_index(
             str(directory / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY
         )
@@ -441,6 +457,7 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
             encoder,
         )
         _check_titles(directory, passages, title_vectors, title_of)
+        _check_known(directory, passages, known_vectors, known)
     return LoadedIndex(
         directory=directory,
         manifest=manifest,
@@ -451,6 +468,8 @@ def load_index(directory: Path, *, verify: bool = True, threads: int = 0) -> Loa
         sentence_owner=sentence_owner,
         title_vectors=title_vectors,
         title_of=title_of,
+        known_vectors=known_vectors,
+        known=known,
         faiss_index=faiss_index,
         lexical=lexical,
         encoder=encoder,
@@ -503,6 +522,35 @@ def _owner_problem(owner: np.ndarray, passages: int, *, every_passage: bool, nam
     if every_passage and (int(owner[0]) != 0 or (steps > 1).any() or int(owner[-1]) != passages - 1):
         return f"{name} leaves a passage without a vector"
     return None
+
+
+def _load_known(directory: Path, manifest: Manifest) -> tuple[np.ndarray | None, KnownQuestions]:
+    """The known questions' vectors and records, when this build has them."""
+    if "known.npy" not in (manifest.data.get("files") or {}):
+        return None, KnownQuestions.none()
+    rows = json.loads((directory / "known.json").read_text(encoding="utf-8"))
+    known = KnownQuestions(
+        tuple(str(r["question"]) for r in rows),
+        np.asarray([int(r["passage"]) for r in rows], dtype=np.int32),
+        tuple(str(r["author"]) for r in rows),
+    )
+    return np.load(directory / "known.npy", mmap_mode="r"), known
+
+
+def _check_known(
+    directory: Path, passages: list[Passage], vectors: np.ndarray | None, known: KnownQuestions
+) -> None:
+    if vectors is None:
+        return
+    owners = known.owners
+    if len(vectors) != len(owners) or (
+        len(owners) and not 0 <= int(owners.min()) <= int(owners.max()) < len(passages)
+    ):
+        raise IndexCorruptError(
+            f"the index at {directory} is inconsistent ({len(passages)} passages, "
+            f"{len(owners)} known questions, {len(vectors)} known-question vectors); "
+            f"rebuild with: {BUILD_COMMAND}"
+        )
 
 
 def _check_titles(

@@ -97,6 +97,16 @@ def print_summary(report, check=None) -> None:
             f"links skipped:    {len(ingest.skipped_links)} (they lead outside the corpus folder: "
             f"{shown}{more})"
         )
+    known = report.known
+    if known.questions or known.unmatched:
+        print(f"known questions:  {len(known.questions)} (each lifts the passage that answers it)")
+    if known.unmatched:
+        shown = "; ".join(f'"{s[:60]}"' for s in known.unmatched[:3])
+        more = f" and {len(known.unmatched) - 3} more" if len(known.unmatched) > 3 else ""
+        print(
+            f"  {len(known.unmatched)} answers found in no single indexed paragraph (left out: "
+            f"their paragraph changed, was dropped as junk, or repeats the snippet): {shown}{more}"
+        )
     print(f"texts embedded:   {report.embedded} (reused from the cache: {report.cached})")
     if report.windowed:
         print(f"long passages:    {report.windowed} (embedded in overlapping windows)")

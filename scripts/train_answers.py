@@ -10,8 +10,9 @@
   conversation? From ``bot/followup/data/turns.jsonl`` (context, message, follows, author).
 
 Each question or message is asked of the index (default: LIMBER_INDEX_DIR, else var/index)
-as users' are, and a logistic regression is fitted on its embedding and evidence; each
-threshold is calibrated on writers held out. ``--check`` trains in memory and exits 1 if a
+as users' are, but without its own writer's known questions (index.known), and a logistic
+regression is fitted on its embedding and evidence; each threshold is calibrated on writers
+held out. ``--check`` trains in memory and exits 1 if a
 shipped model differs, without writing.
 """
 
@@ -48,13 +49,22 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env(index_dir=args.index)
     questions = (settings.corpus_dir or Path("corpus")) / answerability.QUESTIONS_FILE
     try:
-        pipeline = Pipeline(open_retriever(settings), shipped_models=False)
+        retriever = open_retriever(settings)
+        pipelines: dict[str, Pipeline] = {}
+
+        def pipeline_for(author: str) -> Pipeline:
+            """Searching as a new writer would: without this writer's own known questions."""
+            if author not in pipelines:
+                held_out = retriever.with_params(known_exclude=author)
+                pipelines[author] = Pipeline(held_out, shipped_models=False)
+            return pipelines[author]
+
         jobs = (
             (answerability.MODEL_PATH, train_answerability, questions),
             (followup.MODEL_PATH, train_followup, followup.TURNS_PATH),
         )
         outputs = [
-            (path, train(data, pipeline).to_json(model_name=MODEL_NAME, digest=file_digest(data)))
+            (path, train(data, pipeline_for).to_json(model_name=MODEL_NAME, digest=file_digest(data)))
             for path, train, data in jobs
         ]
     except (LimberError, OSError) as error:

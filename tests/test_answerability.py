@@ -38,7 +38,11 @@ def test_the_labelled_questions_are_data_beside_the_documents_never_one_of_them(
     names = {path.name for path in corpus_files(CORPUS)}
     assert QUESTIONS_FILE not in names and names
     rows = [json.loads(line) for line in (CORPUS / QUESTIONS_FILE).read_text(encoding="utf-8").splitlines()]
-    assert all(set(r) == {"question", "answerable", "author"} for r in rows)
+    assert all(
+        {"question", "answerable", "author"} <= set(r) <= {"question", "answerable", "author", "answer"}
+        for r in rows
+    )
+    assert all(r["answerable"] for r in rows if "answer" in r)  # the snippet that answers (index.known)
     assert len({r["author"] for r in rows}) >= 5  # several writers: the threshold is held out by writer
 
 
@@ -57,7 +61,8 @@ def test_a_question_on_topic_the_documents_do_not_answer_gets_no_unrelated_quote
     assert any("answerable" in note for note in answer.notes)
 
 
-# The two examples: the best passage is the answer, yet scores under the bar.
+# The two examples: the best passage is the answer, yet scores under the bar (by its
+# text: the known questions of index.known lift it over since).
 BELOW_THE_BAR = {
     "when should I get my back pain checked out by a doctor?": "Don’t medically investigate back pain",
     "I slept funny and now my back hurts, is that normal": "sleeping in an awkward position",
@@ -68,7 +73,8 @@ BELOW_THE_BAR = {
 def test_an_answerable_question_below_the_score_bar_is_answered(
     pipeline: Pipeline, question: str, answer_text: str
 ) -> None:
-    assert Pipeline(pipeline.retriever, shipped_models=False).answer(question).kind is AnswerKind.NO_ANSWER
+    by_text = Pipeline(pipeline.retriever.with_params(known_weight=0.0), shipped_models=False)
+    assert by_text.answer(question).kind is AnswerKind.NO_ANSWER
     answer = pipeline.answer(question)
     assert answer.kind is AnswerKind.ANSWER
     assert answer_text in answer.passages[0].passage.text
@@ -111,7 +117,14 @@ def test_training_calibrates_on_held_out_writers_and_records_the_documents(
     ]
     questions = tmp_path / "answerability.jsonl"
     questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    model = train(questions, Pipeline(pipeline.retriever, shipped_models=False))
+    held_out: list[str] = []
+
+    def pipeline_for(author: str) -> Pipeline:
+        held_out.append(author)
+        return Pipeline(pipeline.retriever.with_params(known_exclude=author), shipped_models=False)
+
+    model = train(questions, pipeline_for)
+    assert {"one", "two"} <= set(held_out)  # each question searched without its own writer's
     manifest = json.loads((seed_index / "manifest.json").read_text(encoding="utf-8"))
     assert model.documents == manifest["corpus_file_hashes"]
     assert 0.0 < model.threshold < 1.0 and model.model.weights.shape == (388,)

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.linear import LinearModel, read_model_file
-from index.ingest import QUESTIONS_FILE  # in the corpus folder, beside lexicon.json
+from index.known import QUESTIONS_FILE  # in the corpus folder, beside lexicon.json
 from index.passage import ScoredPassage
 
 __all__ = [

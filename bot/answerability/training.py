@@ -14,6 +14,8 @@ from bot.linear import fit_calibrated
 from limber.errors import LimberError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.pipeline import Pipeline
 
 __all__ = ["ANSWERED_FLOOR", "LabelledQuestion", "load_questions", "train"]
@@ -42,15 +44,19 @@ def load_questions(path: Path) -> list[LabelledQuestion]:
     )
 
 
-def train(path: Path, pipeline: Pipeline) -> AnswerabilityModel:
-    """The model for the documents of ``pipeline``'s index, from the questions in ``path``."""
+def train(path: Path, pipeline_for: Callable[[str], Pipeline]) -> AnswerabilityModel:
+    """The model for the documents of the index searched, from the questions in ``path``.
+
+    ``pipeline_for(author)`` searches without that author's known questions (index.known):
+    a question must not be lifted by itself, or training would learn from answers no new
+    question gets."""
     rows, features = [], []
     for row in load_questions(path):
-        vector, found = pipeline.ranked(row.question)
+        vector, found = pipeline_for(row.author).ranked(row.question)
         if vector is not None and found:  # no passage at all is never an answer: nothing to learn
             rows.append(row)
             features.append(evidence(vector, found[0]))
-    documents = pipeline.retriever.index.manifest.data.get("corpus_file_hashes") or {}
+    documents = pipeline_for("").retriever.index.manifest.data.get("corpus_file_hashes") or {}
     model = fit_calibrated(
         np.array(features),
         np.array([r.answerable for r in rows]),

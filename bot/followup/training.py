@@ -15,6 +15,8 @@ from limber.errors import LimberError
 from limber.text import normalise
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.pipeline import Pipeline
 
 __all__ = ["STANDALONE_BUDGET", "LabelledTurn", "load_turns", "train"]
@@ -45,11 +47,12 @@ def load_turns(path: Path) -> list[LabelledTurn]:
     )
 
 
-def train(path: Path, pipeline: Pipeline) -> DependenceModel:
-    """The model from the turns in ``path``, each message read as the pipeline reads it."""
+def train(path: Path, pipeline_for: Callable[[str], Pipeline]) -> DependenceModel:
+    """The model from the turns in ``path``, each message read as the pipeline reads it
+    (``pipeline_for(author)``: without that author's known questions)."""
     rows, features = [], []
     for row in load_turns(path):
-        vector, found = pipeline.ranked(row.message)
+        vector, found = pipeline_for(row.author).ranked(row.message)
         if vector is None:
             continue
         rows.append(row)
