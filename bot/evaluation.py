@@ -14,7 +14,7 @@ from bot.answer import Answer, AnswerKind
 from bot.conversation import Conversation
 from bot.jsonl import read_jsonl
 from bot.pipeline import Pipeline
-from index.ingest import normalise
+from limber.text import squash
 
 __all__ = [
     "AnswerCase",
@@ -306,10 +306,6 @@ def load_conversations(path: Path) -> list[list[ConversationTurn]]:
     )
 
 
-def _squash(text: str) -> str:
-    return " ".join(normalise(text).lower().split())
-
-
 def evaluate_conversations(
     pipeline: Pipeline, conversations: list[list[ConversationTurn]], *, with_context: bool = True
 ) -> ConversationReport:
@@ -393,7 +389,7 @@ def first_passage_holds(answer: Answer, snippet: str) -> bool:
     return (
         answer.kind is AnswerKind.ANSWER
         and bool(answer.passages)
-        and (_squash(snippet) in _squash(answer.passages[0].passage.text))
+        and (squash(snippet) in squash(answer.passages[0].passage.text))
     )
 
 

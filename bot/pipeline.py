@@ -21,7 +21,14 @@ from bot.answer import Answer, AnswerKind, Block, Offer, Span
 from bot.answerability import AnswerabilityModel, load_answerability
 from bot.asks import ask_type_bonus, states_the_number_asked
 from bot.conversation import Conversation, Turn
-from bot.followup import DependenceModel, Resolution, announces_new_topic, load_dependence, looks_dependent
+from bot.followup import (
+    DependenceModel,
+    Resolution,
+    announces_new_topic,
+    load_answer_check,
+    load_dependence,
+    looks_dependent,
+)
 from bot.passage_quality import is_pointer_passage, points_elsewhere
 from bot.replies import DISCLAIMER
 from bot.triage import (
@@ -85,18 +92,21 @@ class Pipeline:
         *,
         answerability: AnswerabilityModel | None = None,
         dependence: DependenceModel | None = None,
+        answer_check: AnswerabilityModel | None = None,
         shipped_models: bool = True,
     ) -> None:
         """The learned decisions, by default the shipped ones (none with ``shipped_models``
-        False): ``answerability``, whether the best passage answers (only on an index of the
-        documents it was trained on; else the score bar), and ``dependence``, whether a
-        message is a follow-up (else its form decides)."""
+        False): ``answerability``, whether the best passage answers, and ``answer_check``,
+        whether the passage a follow-up is answered from says what it asks (both only on an
+        index of the documents they were trained on; else the score bar and coverage), and
+        ``dependence``, whether a message is a follow-up (else its form decides)."""
         self.retriever = retriever
         self.policy = policy or Policy()
         self.top_k = top_k
         self._answerability = answerability or (load_answerability() if shipped_models else None)
         self._dependence = dependence or (load_dependence() if shipped_models else None)
-        self._answerability_for: tuple[str, AnswerabilityModel | None] = ("", None)
+        self._answer_check = answer_check or (load_answer_check() if shipped_models else None)
+        self._models_for: tuple[str, AnswerabilityModel | None, AnswerabilityModel | None] = ("", None, None)
         load_classifier()  # triage's model (1 MB of numbers): read now, not on the first message
 
     def answer(self, question: str, conversation: Conversation | None = None) -> Answer:
@@ -162,6 +172,18 @@ class Pipeline:
         text = normalise(question)
         vector = self._encode(text)
         return vector, self._relevant(text, vector)
+
+    def scored_alone(self, question: str, passage_id: str) -> tuple[np.ndarray | None, ScoredPassage | None]:
+        """The question's embedding and one passage scored for the question alone (what the
+        answer check of a follow-up reads: scripts/train_answers.py)."""
+        text = normalise(question)
+        vector = self._encode(text)
+        return vector, self._scored_for(text, vector, passage_id)
+
+    def _scored_for(self, text: str, vector: np.ndarray | None, passage_id: str) -> ScoredPassage | None:
+        return next(
+            (p for p in self._relevant(text, vector, keep=(passage_id,)) if p.passage.id == passage_id), None
+        )
 
     def forgot(self) -> Answer:
         """The reply to /forget, once the caller has cleared the conversation."""
@@ -267,12 +289,21 @@ class Pipeline:
         rescuable = not self._judge(alone, vector).answers and alone_best < self.policy.answer_threshold
         if dependent or (strong and rescuable):
             covered = bool(together) and self._covers(together[0], text, vector)
-            if not covered and not strong:
+            if (not covered and not strong) or (together and not self._checks_out(text, vector, together[0])):
                 together = []  # it asks about something the passage on the table does not say
             return self._answer_from_documents(
                 question, text, vector, together, Resolution(True, combined), sure=covered or strong
             )
         return self._answer_from_documents(question, text, vector, alone, Resolution(False, text))
+
+    def _checks_out(self, text: str, vector: np.ndarray | None, found: ScoredPassage) -> bool:
+        """Does the answer check (when it knows these documents) agree that ``found`` says
+        what the follow-up asks? Read on the follow-up alone: its context found the passage."""
+        check = self._models_of_index()[1]
+        if check is None or vector is None:
+            return True
+        scored = self._scored_for(text, vector, found.passage.id)
+        return scored is not None and check.probability(vector, scored) >= check.threshold
 
     def _depends(self, text: str, vector: np.ndarray | None, alone_best: float) -> bool:
         """Does the message lean on the conversation? The model decides; without it (or a
@@ -288,24 +319,26 @@ class Pipeline:
         if not found:
             return _Judgement(False, "no passages")
         top_score = max(p.score for p in found)  # ranking may demote the best
-        model = self._answerability_of_index()
+        model = self._models_of_index()[0]
         if model is None or vector is None:
             return _Judgement(top_score >= self.policy.answer_threshold, f"best score {top_score:.3f}")
         probability = model.probability(vector, found[0])
         answers = top_score >= self.policy.nearby_threshold and probability >= model.threshold
         return _Judgement(answers, f"best score {top_score:.3f}, answerable {probability:.2f}")
 
-    def _answerability_of_index(self) -> AnswerabilityModel | None:
-        """The answerability model if it was trained on the documents of the index now
-        served (checked once per index: a reload may bring other documents)."""
+    def _models_of_index(self) -> tuple[AnswerabilityModel | None, AnswerabilityModel | None]:
+        """The answerability model and the answer check, each if it was trained on the
+        documents of the index now served (checked once per index: a reload may bring others)."""
         manifest = self.retriever.index.manifest
-        build, model = self._answerability_for
+        build, answerability, check = self._models_for
         if build != manifest.build_id:
             hashes = manifest.data.get("corpus_file_hashes") or {}
-            known = self._answerability
-            model = known if known is not None and known.applies_to(hashes) else None
-            self._answerability_for = (manifest.build_id, model)
-        return model
+            answerability, check = (
+                model if model is not None and model.applies_to(hashes) else None
+                for model in (self._answerability, self._answer_check)
+            )
+            self._models_for = (manifest.build_id, answerability, check)
+        return answerability, check
 
     def _covers(self, scored: ScoredPassage, text: str, vector: np.ndarray | None) -> bool:
         """Does the passage say what a follow-up asks? Most of its content words are there,

@@ -24,7 +24,7 @@ import numpy as np
 
 from index.passage import Passage
 from limber.errors import CorpusError
-from limber.text import normalise
+from limber.text import normalise, squash
 
 __all__ = ["QUESTIONS_FILE", "KnownQuestions", "read_known_questions"]
 
@@ -53,16 +53,12 @@ class KnownQuestions:
         ]
 
 
-def _squash(text: str) -> str:
-    return " ".join(normalise(text).lower().split())
-
-
 def read_known_questions(corpus_dir: Path, passages: list[Passage]) -> KnownQuestions:
     """The known questions of ``corpus_dir`` matched to ``passages`` (none without the file)."""
     path = corpus_dir / QUESTIONS_FILE
     if not path.is_file():
         return KnownQuestions.none()
-    texts = [_squash(p.text) for p in passages]
+    texts = [squash(p.text) for p in passages]
     owner_of: dict[str, int | None] = {}  # snippet -> passage number (None: no single one)
     questions: list[str] = []
     owners: list[int] = []
@@ -82,7 +78,7 @@ def read_known_questions(corpus_dir: Path, passages: list[Passage]) -> KnownQues
             ) from None
         if not answer:
             continue
-        snippet = _squash(str(answer))
+        snippet = squash(str(answer))
         if snippet not in owner_of:
             matches = [i for i, text in enumerate(texts) if snippet in text]
             owner_of[snippet] = matches[0] if len(matches) == 1 else None

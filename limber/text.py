@@ -31,6 +31,7 @@ __all__ = [
     "normalise",
     "split_message_sentences",
     "split_sentences",
+    "squash",
 ]
 
 # --- normal forms ------------------------------------------------------------------------
@@ -75,6 +76,11 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = _INVISIBLE.sub("", text).lower()
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
+
+
+def squash(text: str) -> str:
+    """Normalised, lowercase, on one line: how a verbatim snippet is looked for in a passage."""
+    return " ".join(normalise(text).lower().split())
 
 
 def fold_words(text: str) -> str:

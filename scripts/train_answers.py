@@ -1,4 +1,4 @@
-"""Train the two learned decisions of answering and write their models.
+"""Train the three learned decisions of answering and write their models.
 
     python scripts/train_answers.py [--index DIR] [--check]
 
@@ -8,6 +8,10 @@
   them, label questions for what changed and run this again.
 - Follow-up dependence (``bot/followup/model.json``): does a message lean on the
   conversation? From ``bot/followup/data/turns.jsonl`` (context, message, follows, author).
+- The follow-up answer check (``bot/followup/answer_check.json``): does the passage a
+  follow-up was answered from say what it asks? From ``bot/followup/data/conversations.jsonl``
+  (conversations with the snippet answering each turn, or null), played through the two
+  models above.
 
 Each question or message is asked of the index (default: LIMBER_INDEX_DIR, else var/index)
 as users' are, but without its own writer's known questions (index.known), and a logistic
@@ -41,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.answerability.training import train as train_answerability
     from bot.config import Settings
     from bot.followup.training import train as train_followup
+    from bot.followup.training import train_answer_check
     from bot.linear import file_digest
     from bot.pipeline import Pipeline
     from bot.service import open_retriever
@@ -50,22 +55,31 @@ def main(argv: list[str] | None = None) -> int:
     questions = (settings.corpus_dir or Path("corpus")) / answerability.QUESTIONS_FILE
     try:
         retriever = open_retriever(settings)
-        pipelines: dict[str, Pipeline] = {}
+        pipelines: dict[tuple[str, int], Pipeline] = {}
 
-        def pipeline_for(author: str) -> Pipeline:
+        def pipeline_for(author: str, **models: object) -> Pipeline:
             """Searching as a new writer would: without this writer's own known questions."""
-            if author not in pipelines:
+            key = (author, len(models))
+            if key not in pipelines:
                 held_out = retriever.with_params(known_exclude=author)
-                pipelines[author] = Pipeline(held_out, shipped_models=False)
-            return pipelines[author]
+                # arg-type: ``models`` are Pipeline's model arguments by name.
+                pipelines[key] = Pipeline(held_out, shipped_models=False, **models)  # type: ignore[arg-type]
+            return pipelines[key]
 
-        jobs = (
-            (answerability.MODEL_PATH, train_answerability, questions),
-            (followup.MODEL_PATH, train_followup, followup.TURNS_PATH),
+        answers = train_answerability(questions, pipeline_for)
+        dependence = train_followup(followup.TURNS_PATH, pipeline_for)
+        # The answer check learns from follow-ups as the two models just trained answer them.
+        check = train_answer_check(
+            followup.CONVERSATIONS_PATH,
+            lambda author: pipeline_for(author, answerability=answers, dependence=dependence),
         )
         outputs = [
-            (path, train(data, pipeline_for).to_json(model_name=MODEL_NAME, digest=file_digest(data)))
-            for path, train, data in jobs
+            (path, model.to_json(model_name=MODEL_NAME, digest=file_digest(data)))
+            for path, model, data in (
+                (answerability.MODEL_PATH, answers, questions),
+                (followup.MODEL_PATH, dependence, followup.TURNS_PATH),
+                (followup.ANSWER_CHECK_PATH, check, followup.CONVERSATIONS_PATH),
+            )
         ]
     except (LimberError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -12,7 +12,16 @@ from bot.answer import AnswerKind
 from bot.answerability import load_answerability
 from bot.asks import ask_type_bonus
 from bot.conversation import Conversation, ConversationStore
-from bot.followup import MODEL_PATH, TURNS_PATH, announces_new_topic, load_dependence, looks_dependent
+from bot.followup import (
+    ANSWER_CHECK_PATH,
+    CONVERSATIONS_PATH,
+    MODEL_PATH,
+    TURNS_PATH,
+    announces_new_topic,
+    load_answer_check,
+    load_dependence,
+    looks_dependent,
+)
 from bot.linear import file_digest
 from bot.pipeline import Pipeline
 from bot.replies import DISCLAIMER
@@ -181,3 +190,45 @@ def test_a_damaged_follow_up_model_names_the_command_that_fixes_it(tmp_path: Pat
     broken.write_text('{"format": 1}', encoding="utf-8")
     with pytest.raises(LimberError, match=r"scripts/train_answers\.py"):
         load_dependence(broken)
+
+
+# Follow-ups on the topic whose answer the documents don't have: the context finds the
+# passage of the first turn again, which says nothing of what is asked now.
+UNCOVERED_FOLLOW_UPS = (
+    ("how do I do cat cow?", "is it still ok if I'm pregnant?"),
+    ("how do I do the seated forward fold?", "can I use a strap if I can't reach?"),
+    ("what is the SI joint", "can a massage gun help it?"),
+)
+
+
+@pytest.mark.parametrize(("first", "follow"), UNCOVERED_FOLLOW_UPS)
+def test_a_follow_up_the_passage_on_the_table_does_not_answer_gets_no_quote(pipeline, first, follow) -> None:
+    unchecked = Pipeline(
+        pipeline.retriever,
+        answerability=load_answerability(),
+        dependence=load_dependence(),
+        shipped_models=False,
+    )
+    for each in (pipeline, unchecked):
+        conversation = Conversation()
+        conversation.record(each.answer(first, conversation))
+        answer = each.answer(follow, conversation)
+        assert answer.follow_up
+        # What the check is for: without it, the context's passage is quoted as the answer.
+        assert (answer.kind is AnswerKind.NO_ANSWER) is (each is pipeline), answer.passages[:1]
+
+
+def test_the_answer_check_keeps_a_follow_up_the_passage_answers(pipeline) -> None:
+    conversation = Conversation()
+    conversation.record(pipeline.answer("how do I do cat cow?", conversation))
+    follow = pipeline.answer("how many breaths?", conversation)
+    assert follow.kind is AnswerKind.ANSWER and "10-15 breaths" in follow.passages[0].passage.text
+
+
+def test_the_shipped_answer_check_was_trained_on_the_shipped_conversations() -> None:
+    model = json.loads(ANSWER_CHECK_PATH.read_text(encoding="utf-8"))
+    assert model["questions_sha256"] == file_digest(CONVERSATIONS_PATH), (
+        "bot/followup/data/conversations.jsonl changed: retrain with python scripts/train_answers.py"
+    )
+    assert model["embedding_model"] == MODEL_NAME
+    assert load_answer_check() is not None

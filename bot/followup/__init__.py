@@ -20,15 +20,19 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.answerability import AnswerabilityModel, load_answerability
 from bot.linear import LinearModel, read_model_file
 
 __all__ = [
+    "ANSWER_CHECK_PATH",
+    "CONVERSATIONS_PATH",
     "MODEL_PATH",
     "TURNS_PATH",
     "DependenceModel",
     "Resolution",
     "announces_new_topic",
     "dependence_features",
+    "load_answer_check",
     "load_dependence",
     "looks_dependent",
 ]
@@ -36,6 +40,12 @@ __all__ = [
 HERE = Path(__file__).resolve().parent
 MODEL_PATH = HERE / "model.json"
 TURNS_PATH = HERE / "data" / "turns.jsonl"
+# The answer check: does the passage a follow-up is answered from say what it asks? ("is it
+# ok if I'm pregnant?" after cat-cow finds cat-cow again, which says nothing of pregnancy.)
+# An answerability model (bot.answerability: the follow-up's embedding and that passage's
+# scores for it alone), learnt from conversations people wrote (``data/conversations.jsonl``).
+ANSWER_CHECK_PATH = HERE / "answer_check.json"
+CONVERSATIONS_PATH = HERE / "data" / "conversations.jsonl"
 FORMAT = 1
 RETRAIN = "retrain with: python scripts/train_answers.py"
 _FORM_SCALE = 4.0  # the three form and evidence numbers weigh like the embedding's coordinates
@@ -130,6 +140,11 @@ class DependenceModel:
 
     def to_json(self, *, model_name: str, digest: str) -> str:
         return self.model.file_text(format=FORMAT, embedding_model=model_name, turns_sha256=digest)
+
+
+def load_answer_check(path: Path = ANSWER_CHECK_PATH) -> AnswerabilityModel | None:
+    """The shipped answer check, or None when there is none (then coverage and score decide)."""
+    return load_answerability(path)
 
 
 @lru_cache(maxsize=4)
