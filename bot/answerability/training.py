@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from bot.pipeline import Pipeline
 
-__all__ = ["ANSWERED_FLOOR", "LabelledQuestion", "load_questions", "train"]
+__all__ = ["ANSWERED_FLOOR", "LabelledQuestion", "fit_answerability", "load_questions", "train"]
 
 C = 1.0  # inverse regularisation: chosen on a held-out writer's set (answers_validation3)
 # Of held-out answerable questions, the share the threshold must still answer: an honest
@@ -56,15 +56,40 @@ def train(path: Path, pipeline_for: Callable[[str], Pipeline]) -> AnswerabilityM
         if vector is not None and found:  # no passage at all is never an answer: nothing to learn
             rows.append(row)
             features.append(evidence(vector, found[0]))
-    documents = pipeline_for("").retriever.index.manifest.data.get("corpus_file_hashes") or {}
-    model = fit_calibrated(
-        np.array(features),
-        np.array([r.answerable for r in rows]),
-        np.array([r.author for r in rows]),
+    return fit_answerability(
+        features,
+        [r.answerable for r in rows],
+        [r.author for r in rows],
+        pipeline_for(""),
         c=C,
-        keep=True,
         share=ANSWERED_FLOOR,
         rates=("held_out_answered", "held_out_honest_no_answer"),
         what=f"the questions of {path}",
+    )
+
+
+def fit_answerability(
+    features: list[np.ndarray],
+    labels: list[bool],
+    authors: list[str],
+    pipeline: Pipeline,
+    *,
+    c: float,
+    share: float,
+    rates: tuple[str, str],
+    what: str,
+) -> AnswerabilityModel:
+    """A model over ``evidence`` rows, for the documents of ``pipeline``'s index, whose
+    threshold keeps ``share`` of held-out writers' answering rows."""
+    documents = pipeline.retriever.index.manifest.data.get("corpus_file_hashes") or {}
+    model = fit_calibrated(
+        np.array(features),
+        np.array(labels),
+        np.array(authors),
+        c=c,
+        keep=True,
+        share=share,
+        rates=rates,
+        what=what,
     )
     return AnswerabilityModel(model, {str(k): str(v) for k, v in documents.items()})

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answerability import AnswerabilityModel, evidence
+from bot.answerability.training import fit_answerability
 from bot.followup import DependenceModel, dependence_features
 from bot.jsonl import read_jsonl
 from bot.linear import fit_calibrated
@@ -117,10 +118,8 @@ def train_answer_check(path: Path, pipeline_for: Callable[[str], Pipeline]) -> A
     rows: list[str] = []
     labels: list[bool] = []
     features: list[np.ndarray] = []
-    documents: dict[str, str] = {}
     for played in load_conversations(path):
         pipeline = pipeline_for(played.author)
-        documents = pipeline.retriever.index.manifest.data.get("corpus_file_hashes") or {}
         conversation = Conversation()
         for text, expect in played.turns:
             answer = pipeline.answer(text, conversation)
@@ -134,14 +133,13 @@ def train_answer_check(path: Path, pipeline_for: Callable[[str], Pipeline]) -> A
             rows.append(played.author)
             labels.append(bool(expect) and squash(str(expect)) in squash(passage.text))
             features.append(evidence(vector, scored))
-    model = fit_calibrated(
-        np.array(features),
-        np.array(labels),
-        np.array(rows),
+    return fit_answerability(
+        features,
+        labels,
+        rows,
+        pipeline_for(""),
         c=ANSWER_C,
-        keep=True,
         share=FOLLOW_UP_ANSWERS_KEPT,
         rates=("held_out_right_passages_kept", "held_out_others_refused"),
         what=f"the follow-ups of {path}",
     )
-    return AnswerabilityModel(model, {str(k): str(v) for k, v in documents.items()})
