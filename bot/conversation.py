@@ -34,6 +34,7 @@ class Turn:
     searched_for: str  # the question, or the context plus the question for a follow-up
     kind: AnswerKind
     passage_ids: tuple[str, ...]  # the passages behind the reply, the quoted one first
+    follow_up: bool = False  # answered as a follow-up of the turn before
 
 
 class Conversation:
@@ -49,9 +50,14 @@ class Conversation:
             return tuple(self._turns)
 
     def context(self) -> Turn | None:
-        """The latest turn a follow-up could refer to, if any."""
+        """The latest turn a follow-up could refer to, if any. A follow-up the documents had
+        no answer for left the topic where it was: "how many breaths?" after "is it ok if
+        I'm pregnant?" (no answer) after cat-cow asks about cat-cow."""
         with self._lock:
-            return next((t for t in reversed(self._turns) if t.kind in _CONTEXT_KINDS), None)
+            turns = [t for t in self._turns if t.kind in _CONTEXT_KINDS]
+        while len(turns) > 1 and turns[-1].follow_up and turns[-1].kind is AnswerKind.NO_ANSWER:
+            turns.pop()
+        return turns[-1] if turns else None
 
     def record(self, answer: Answer) -> None:
         turn = Turn(
@@ -59,6 +65,7 @@ class Conversation:
             searched_for=answer.searched_for or answer.question,
             kind=answer.kind,
             passage_ids=tuple(p.passage.id for p in answer.passages),
+            follow_up=answer.follow_up,
         )
         with self._lock:
             self._turns.append(turn)

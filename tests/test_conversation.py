@@ -232,3 +232,13 @@ def test_the_shipped_answer_check_was_trained_on_the_shipped_conversations() -> 
     )
     assert model["embedding_model"] == MODEL_NAME
     assert load_answer_check() is not None
+
+
+def test_a_follow_up_after_one_the_documents_could_not_answer_keeps_the_earlier_topic(pipeline) -> None:
+    conversation = Conversation()
+    for message in ("how do I do cat cow?", "is it still ok if I'm pregnant?"):
+        conversation.record(pipeline.answer(message, conversation))
+    assert conversation.turns[-1].kind is AnswerKind.NO_ANSWER and conversation.turns[-1].follow_up
+    follow = pipeline.answer("how many breaths?", conversation)
+    # Not the pregnancy question's search ("...pregnant how many breaths" found frog pose).
+    assert follow.kind is AnswerKind.ANSWER and "10-15 breaths" in follow.passages[0].passage.text
