@@ -289,20 +289,25 @@ class Pipeline:
         rescuable = not self._judge(alone, vector).answers and alone_best < self.policy.answer_threshold
         if dependent or (strong and rescuable):
             covered = bool(together) and self._covers(together[0], text, vector)
-            if (not covered and not strong) or (together and not self._checks_out(text, vector, together[0])):
+            refused = bool(together) and not self._checks_out(text, vector, together[0], alone)
+            if (not covered and not strong) or refused:
                 together = []  # it asks about something the passage on the table does not say
             return self._answer_from_documents(
                 question, text, vector, together, Resolution(True, combined), sure=covered or strong
             )
         return self._answer_from_documents(question, text, vector, alone, Resolution(False, text))
 
-    def _checks_out(self, text: str, vector: np.ndarray | None, found: ScoredPassage) -> bool:
+    def _checks_out(
+        self, text: str, vector: np.ndarray | None, found: ScoredPassage, alone: list[ScoredPassage]
+    ) -> bool:
         """Does the answer check (when it knows these documents) agree that ``found`` says
-        what the follow-up asks? Read on the follow-up alone: its context found the passage."""
+        what the follow-up asks? Read on the follow-up alone (``alone``: its own search, which
+        holds the passage's scores unless it ranked too low): its context found the passage."""
         check = self._models_of_index()[1]
         if check is None or vector is None:
             return True
-        scored = self._scored_for(text, vector, found.passage.id)
+        scored = next((p for p in alone if p.passage.id == found.passage.id), None)
+        scored = scored or self._scored_for(text, vector, found.passage.id)
         return scored is not None and check.probability(vector, scored) >= check.threshold
 
     def _depends(self, text: str, vector: np.ndarray | None, alone_best: float) -> bool:

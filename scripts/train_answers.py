@@ -23,9 +23,11 @@ shipped model differs, without writing.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from limber.errors import LimberError
@@ -42,8 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from bot import answerability, followup
+    from bot.answerability import AnswerabilityModel
     from bot.answerability.training import train as train_answerability
     from bot.config import Settings
+    from bot.followup import DependenceModel
     from bot.followup.training import train as train_followup
     from bot.followup.training import train_answer_check
     from bot.linear import file_digest
@@ -55,24 +59,29 @@ def main(argv: list[str] | None = None) -> int:
     questions = (settings.corpus_dir or Path("corpus")) / answerability.QUESTIONS_FILE
     try:
         retriever = open_retriever(settings)
-        pipelines: dict[tuple[str, int], Pipeline] = {}
 
-        def pipeline_for(author: str, **models: object) -> Pipeline:
-            """Searching as a new writer would: without this writer's own known questions."""
-            key = (author, len(models))
-            if key not in pipelines:
-                held_out = retriever.with_params(known_exclude=author)
-                # arg-type: ``models`` are Pipeline's model arguments by name.
-                pipelines[key] = Pipeline(held_out, shipped_models=False, **models)  # type: ignore[arg-type]
-            return pipelines[key]
+        def held_out(
+            answerability: AnswerabilityModel | None = None, dependence: DependenceModel | None = None
+        ) -> Callable[[str], Pipeline]:
+            """Pipelines that search as a new writer would: without that writer's own known
+            questions (one per writer, made once)."""
 
-        answers = train_answerability(questions, pipeline_for)
-        dependence = train_followup(followup.TURNS_PATH, pipeline_for)
+            @functools.cache
+            def pipeline_for(author: str) -> Pipeline:
+                return Pipeline(
+                    retriever.with_params(known_exclude=author),
+                    answerability=answerability,
+                    dependence=dependence,
+                    shipped_models=False,
+                )
+
+            return pipeline_for
+
+        bare = held_out()
+        answers = train_answerability(questions, bare)
+        dependence = train_followup(followup.TURNS_PATH, bare)
         # The answer check learns from follow-ups as the two models just trained answer them.
-        check = train_answer_check(
-            followup.CONVERSATIONS_PATH,
-            lambda author: pipeline_for(author, answerability=answers, dependence=dependence),
-        )
+        check = train_answer_check(followup.CONVERSATIONS_PATH, held_out(answers, dependence))
         outputs = [
             (path, model.to_json(model_name=MODEL_NAME, digest=file_digest(data)))
             for path, model, data in (
