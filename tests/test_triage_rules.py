@@ -151,6 +151,14 @@ def test_negation_does_not_leak_across_and_into_the_next_symptom() -> None:
     assert result is not None and result.kind is TriageKind.RED_FLAG
 
 
+def test_negation_does_not_reach_past_a_new_subject_without_a_comma() -> None:
+    # "doesnt" is about the pain; the plan that follows is a clause of its own.
+    assert kind_of("if this pain doesnt stop im going to kms") == "crisis"
+    assert kind_of("it doesnt hurt much but the pain doesnt stop and im numb down there") == "red_flag"
+    # ...but "don't think" lifts the negation over its clause: a denial, not a report.
+    assert assess("I don't think I have any numbness down there") is None
+
+
 def test_double_negative_cant_walk_without_leg_giving_way_is_a_report() -> None:
     result = assess("I can't walk without my leg giving way")
     assert result is not None and result.reason == "neuro:leg_weakness"

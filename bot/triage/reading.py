@@ -48,6 +48,12 @@ _PSEUDO_NEGATION = re.compile(
     r"any warning|any reason|trying)|not until|nothing (?:else )?(?:helps|works))\b"
 )
 _NEG_WINDOW = 5  # tokens before a symptom that a negator may govern
+# A new subject after a negator starts a clause of its own, even with no comma or "and":
+# in "if this pain doesnt stop im going to kms" the "doesnt" is about the pain, not the plan.
+_SUBJECTS = words("i im ive id he hes she shes they theyre theyve we weve youre")
+# ...except after a verb that lifts the negation out of the clause it governs: "I don't
+# think I have numbness" denies the numbness.
+_RAISING = words("think believe reckon suppose expect imagine guess feel")
 
 _HYPOTHETICAL = re.compile(
     r"\b(?:if|what if|in case|suppose|supposing|unless|whether|should i ever|when would)\b"
@@ -151,7 +157,7 @@ def is_negated(doc: Doc, start: int, end: int) -> bool:
     clause = after_last(CLAUSE_BREAK, doc.text[sent_start:start])
     tokens = word_tokens(_PSEUDO_NEGATION.sub(" ", clause))
     negators = [i for i, t in enumerate(tokens) if t in _NEGATORS]
-    if negators and negators[-1] >= len(tokens) - _NEG_WINDOW:
+    if negators and negators[-1] >= len(tokens) - _NEG_WINDOW and _reaches(tokens, negators[-1]):
         # "I can't walk without my leg giving way": a double negative is still a report.
         nearest = negators[-1]
         return not (tokens[nearest] == "without" and len(negators) > 1)
@@ -161,6 +167,14 @@ def is_negated(doc: Doc, start: int, end: int) -> bool:
     return bool(_POST_NORMAL.match(doc.text, end)) and not any(
         t in _NEGATORS or t in _LOSS_WORDS for t in found
     )
+
+
+def _reaches(tokens: list[str], negator: int) -> bool:
+    """Does the negator at ``negator`` govern the end of ``tokens`` (no new subject between)?"""
+    between = tokens[negator + 1 :]
+    if between[:1] and between[0] in _RAISING:
+        return True
+    return not any(t in _SUBJECTS for t in between)
 
 
 # A symptom told as over: "fully recovered", "it settled", "the ECG was normal", "all clear".
