@@ -8,6 +8,12 @@ of the paragraph that answers) become evidence for that paragraph, as a MedQuAD
 question is for its answer: the build embeds them, and search lifts a passage by how
 close the query is to its nearest known question (``RetrievalParams.known_weight``).
 
+A follow-up ("how long do I hold it?") is known the same way: a line with a ``context``
+(the question it leaned on) is embedded as the pipeline searches a follow-up, the context
+then the message, so a later follow-up worded alike after a similar question finds the
+paragraph that answered it. Such a line is a known question only: the answerability model
+learns standalone questions (``bot.answerability.training``).
+
 They are data of this corpus: a corpus without the file, or whose snippets no longer
 match a paragraph, searches by its text alone. The snippet, not a paragraph number,
 names the passage, so known questions survive renumbering and the build reports those
@@ -70,10 +76,11 @@ def read_known_questions(corpus_dir: Path, passages: list[Passage]) -> KnownQues
         try:
             row = json.loads(line)
             question, answer, author = row["question"], row.get("answer"), str(row.get("author", ""))
+            context = row.get("context")
         except (ValueError, KeyError, TypeError, AttributeError):
             raise CorpusError(
                 f"{path}, line {number}: not a labelled question (a JSON object with "
-                '"question", "answerable", "author" and, optionally, "answer"); '
+                '"question", "answerable", "author" and, optionally, "answer" and "context"); '
                 "fix the line, then run: python scripts/build_index.py"
             ) from None
         if not answer:
@@ -86,7 +93,8 @@ def read_known_questions(corpus_dir: Path, passages: list[Passage]) -> KnownQues
         if owner is None:
             unmatched.append(str(answer))
             continue
-        questions.append(normalise(str(question)))
+        # As the pipeline searches a follow-up: its context, then the message.
+        questions.append(normalise(f"{context} {question}" if context else str(question)))
         owners.append(owner)
         authors.append(author)
     return KnownQuestions(

@@ -106,3 +106,26 @@ def test_the_seed_index_carries_the_corpus_known_questions(retriever: Retriever)
     assert retriever.index.known_vectors is not None and len(retriever.index.known_vectors) == len(
         known.questions
     )
+
+
+def test_a_known_follow_up_is_embedded_as_searched_with_its_context_and_never_trains_alone(
+    tmp_path: Path,
+) -> None:
+    from bot.answerability.training import load_questions
+    from limber.text import normalise
+
+    follow_up = {
+        "question": "and where does my weight go?",
+        "answerable": True,
+        "author": "writer-c",
+        "answer": "so that your weight is on the front foot",
+        "context": "how do I do the kneeling hip stretch",
+    }
+    standalone = {"question": "is a standing desk better", "answerable": False, "author": "writer-c"}
+    corpus = _corpus(tmp_path, [follow_up, standalone])
+    report = build_index(corpus, tmp_path / "index", cache_dir=CACHE, show_progress=False)
+    # The pipeline searches a follow-up as its context then the message: so is it known.
+    searched = "how do I do the kneeling hip stretch and where does my weight go?"
+    assert report.known.questions == (normalise(searched),)
+    # The answerability model learns standalone questions: the follow-up is not one.
+    assert [q.question for q in load_questions(corpus / QUESTIONS_FILE)] == ["is a standing desk better"]

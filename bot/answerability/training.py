@@ -36,12 +36,19 @@ class LabelledQuestion:
 
 
 def load_questions(path: Path) -> list[LabelledQuestion]:
-    return read_jsonl(
+    """The standalone questions of ``path``: a follow-up (a line with a ``context``) is a
+    known question of the index only, never asked alone."""
+    rows = read_jsonl(
         path,
-        lambda row: LabelledQuestion(str(row["question"]), bool(row["answerable"]), str(row["author"])),
+        lambda row: (
+            None
+            if row.get("context")
+            else LabelledQuestion(str(row["question"]), bool(row["answerable"]), str(row["author"]))
+        ),
         "a labelled question",
         LimberError,
     )
+    return [row for row in rows if row is not None]
 
 
 def train(path: Path, pipeline_for: Callable[[str], Pipeline]) -> AnswerabilityModel:
